@@ -1,0 +1,16 @@
+// Every IAM action the emulator answers, by name.
+
+import { accountOperations } from './account.ts';
+import { credentialReportOperations } from './credential-report.ts';
+import { groupOperations } from './groups.ts';
+import { mfaOperations } from './mfa.ts';
+import type { OpTable } from './types.ts';
+import { userOperations } from './users.ts';
+
+export const iamOperations: OpTable = {
+  ...userOperations,
+  ...groupOperations,
+  ...mfaOperations,
+  ...credentialReportOperations,
+  ...accountOperations,
+};

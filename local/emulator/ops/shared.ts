@@ -1,0 +1,53 @@
+// Lookups and XML shapes shared by several operation groups.
+
+import { userNotFound } from '../errors.ts';
+import type { AccountState, GroupRecord, Tag, UserRecord } from '../state.ts';
+import { el, isoSeconds, list, type XmlNode } from '../xml.ts';
+
+/** Names match case-insensitively, as their uniqueness does (UNCONFIRMED for lookups). */
+export function findUser(state: AccountState, userName: string): UserRecord {
+  const user = state.users.get(userName.toLowerCase());
+  if (!user) throw userNotFound(userName);
+  return user;
+}
+
+/** The User structure; ListUsers and nested Users omit Tags and PermissionsBoundary. */
+export function userXml(user: UserRecord, detail: 'full' | 'list' = 'list'): XmlNode[] {
+  const nodes = [
+    el('Path', user.path),
+    el('UserName', user.userName),
+    el('UserId', user.userId),
+    el('Arn', user.arn),
+    el('CreateDate', isoSeconds(user.createDate)),
+    el('PasswordLastUsed', user.passwordLastUsed && isoSeconds(user.passwordLastUsed)),
+  ];
+  if (detail === 'full') {
+    if (user.permissionsBoundaryArn) {
+      nodes.push(
+        el('PermissionsBoundary', [
+          el('PermissionsBoundaryType', 'Policy'),
+          el('PermissionsBoundaryArn', user.permissionsBoundaryArn),
+        ]),
+      );
+    }
+    if (user.tags.length > 0) nodes.push(tagsXml(user.tags));
+  }
+  return nodes;
+}
+
+export function groupXml(group: GroupRecord): XmlNode[] {
+  return [
+    el('Path', group.path),
+    el('GroupName', group.groupName),
+    el('GroupId', group.groupId),
+    el('Arn', group.arn),
+    el('CreateDate', isoSeconds(group.createDate)),
+  ];
+}
+
+export function tagsXml(tags: Tag[], name = 'Tags'): XmlNode {
+  return list(
+    name,
+    tags.map((t) => [el('Key', t.key), el('Value', t.value)]),
+  );
+}
