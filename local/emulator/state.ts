@@ -25,7 +25,7 @@ export interface UserRecord {
   createDate: Date;
   passwordLastUsed?: Date;
   permissionsBoundaryArn?: string;
-  /** In insertion order; keys compare case-sensitively, as IAM tag keys do on a user. */
+  /** In insertion order; keys are unique case-insensitively (a repeated key overwrites). */
   tags: Tag[];
   loginProfile?: LoginProfile;
   /** Lower-cased group names. */
