@@ -1,0 +1,456 @@
+// STS: GetCallerIdentity, GetSessionToken and AssumeRole (iam-reference.md §7).
+//
+// Temporary credentials are registered in `ctx.sessions`, so a later call signed with the
+// returned AccessKeyId has the same caller (GetSessionToken: the IAM user or root who asked;
+// AssumeRole: the role session). Session tokens, secrets and expiry are not checked.
+//
+// Facts used, beyond the reference:
+// - STS validation messages echo the value, unlike IAM's current ones [AWS-recorded, LocalStack
+//   tests/aws/services/sts/test_sts.snapshot.json]: "1 validation error detected: Value
+//   'Session1:2' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular
+//   expression pattern: [\w+=,.@-]*". A malformed RoleArn gives "<arn> is invalid" for ARNs
+//   missing a partition, service, enough colons or a resource [same recording].
+// - "Roles may not be assumed by root accounts." AccessDenied (kubeflow/testing#961).
+// - "Cannot call GetSessionToken with session credentials" AccessDenied (aws/aws-sdk-net#1704,
+//   aws/aws-sdk-js#3670).
+// - "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role
+//   chaining." ValidationError, also when the caller holds GetSessionToken credentials
+//   (aws/eks-anywhere#9485, mmmorris1975/aws-runas#11).
+// - MFA failures are AccessDenied 403:
+//   GetSessionToken: "MultiFactorAuthentication failed, unable to validate MFA code.  Please
+//   verify your MFA serial number is valid and associated with this user." — with TWO spaces
+//   after "code.", as printed in aws/aws-cli#6325, broamski/aws-mfa#25 and 99designs/aws-vault#676.
+//   AssumeRole: "MultiFactorAuthentication failed with invalid MFA one time pass code."
+//   (aws/aws-cli#2279, also for a code replayed in a loop). Only one of SerialNumber/TokenCode:
+//   "MultiFactorAuthentication failed, must provide both MFA serial number and one time pass
+//   code." (y13i/sgviz#9, AssumeRole).
+// - GetSessionToken for root: "Sessions for AWS account owners are restricted to a maximum of
+//   3,600 seconds … If the duration is longer than one hour, the session … defaults to one hour"
+//   (API reference), so a longer request is shortened, not rejected.
+//
+// UNCONFIRMED choices:
+// - The emulator has no roles: any well-formed `arn:<partition>:iam::<12 digits>:role/…` can be
+//   assumed by a user or role session (no trust policy), for up to 43200 s (no role
+//   MaxSessionDuration). A well-formed ARN that is not a role gives the usual trust-policy
+//   AccessDenied "User: <caller> is not authorized to perform: sts:AssumeRole on resource: <arn>".
+// - The same role ARN always gets the same AROA id (per account state).
+// - The "must provide both" message is used for GetSessionToken too.
+// - An unknown device, another user's device, a FIDO device, a wrong code and a replayed code
+//   (a step at or before the device's last accepted step) all give the operation's MFA message.
+// - PackedPolicySize is never returned; session policies and tags are validated, then ignored.
+
+import { randomBytes } from 'node:crypto';
+import { AwsError, accessDenied, validationError } from '../errors.ts';
+import { memberName } from '../params.ts';
+import { type AccountState, newId, rootArn } from '../state.ts';
+import { matchCode } from '../totp.ts';
+import { el, isoSeconds, type XmlNode } from '../xml.ts';
+import type { Caller, OpContext, OpTable } from './types.ts';
+
+// ---- validation with STS's message format ------------------------------------------------
+
+interface StsShape {
+  min?: number;
+  max?: number;
+  /** The pattern as the model writes it (for the message). */
+  pattern?: string;
+  /** The same pattern as a whole-string JS regex. */
+  regex?: RegExp;
+}
+
+const stsShapes = {
+  arn: {
+    min: 20,
+    max: 2048,
+    pattern:
+      '[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+',
+    regex: /^[\t\n\r\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]+$/u,
+  },
+  roleSessionName: { min: 2, max: 64, pattern: '[\\w+=,.@-]*', regex: /^[\w+=,.@-]*$/ },
+  externalId: { min: 2, max: 1224, pattern: '[\\w+=,.@:\\/-]*', regex: /^[\w+=,.@:/-]*$/ },
+  serialNumber: { min: 9, max: 256, pattern: '[\\w+=/:,.@-]*', regex: /^[\w+=/:,.@-]*$/ },
+  tokenCode: { min: 6, max: 6, pattern: '[\\d]*', regex: /^\d*$/ },
+  sourceIdentity: { min: 2, max: 64, pattern: '[\\w+=,.@-]*', regex: /^[\w+=,.@-]*$/ },
+  policy: {
+    min: 1,
+    max: 2048,
+    pattern: '[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+',
+    regex: /^[\t\n\r\u0020-\u00FF]+$/,
+  },
+  tagKey: {
+    min: 1,
+    max: 128,
+    pattern: '[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+',
+    regex: /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u,
+  },
+  tagValue: {
+    min: 0,
+    max: 256,
+    pattern: '[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*',
+    regex: /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u,
+  },
+} satisfies Record<string, StsShape>;
+
+/** Reads STS members and collects violations in STS's wording, which quotes the value. */
+class StsInput {
+  private readonly problems: string[] = [];
+
+  constructor(private readonly raw: URLSearchParams) {}
+
+  string(name: string, shape: StsShape, required: true): string;
+  string(name: string, shape: StsShape, required?: false): string | undefined;
+  string(name: string, shape: StsShape, required = false): string | undefined {
+    const value = this.raw.get(name);
+    if (value === null) {
+      if (required) this.nullProblem(memberName(name));
+      return required ? '' : undefined;
+    }
+    this.check(memberName(name), value, shape);
+    return value;
+  }
+
+  int(name: string, min: number, max: number): number | undefined {
+    const value = this.raw.get(name);
+    if (value === null) return undefined;
+    const at = `Value '${value}' at '${memberName(name)}' failed to satisfy constraint:`;
+    if (!/^-?\d+$/.test(value)) {
+      this.problems.push(`${at} Member must be a number`);
+      return undefined;
+    }
+    const n = Number(value);
+    if (n < min) this.problems.push(`${at} Member must have value greater than or equal to ${min}`);
+    if (n > max) this.problems.push(`${at} Member must have value less than or equal to ${max}`);
+    return n;
+  }
+
+  /** `Name.member.N` (strings) or `Name.member.N.field` (structures), in index order. */
+  members(name: string, field?: string): { index: number; value: string }[] {
+    const re = new RegExp(`^${name}\\.member\\.(\\d+)${field === undefined ? '' : `\\.${field}`}$`);
+    const out: { index: number; value: string }[] = [];
+    for (const [k, v] of this.raw) {
+      const m = re.exec(k);
+      if (m) out.push({ index: Number(m[1]), value: v });
+    }
+    return out.sort((a, b) => a.index - b.index);
+  }
+
+  stringList(name: string, shape: StsShape, maxMembers?: number, field?: string): string[] {
+    const items = this.members(name, field);
+    const suffix = field === undefined ? '' : `.${field}`;
+    for (const { index, value } of items) {
+      this.check(`${memberName(name)}.${index}.member${suffix}`, value, shape);
+    }
+    this.count(name, items.length, maxMembers);
+    return items.map((i) => i.value);
+  }
+
+  tags(name = 'Tags', maxMembers = 50): { key: string; value: string }[] {
+    const byIndex = new Map<number, { key?: string; value?: string }>();
+    for (const { index, value } of this.members(name, 'Key')) byIndex.set(index, { key: value });
+    for (const { index, value } of this.members(name, 'Value')) {
+      byIndex.set(index, { ...byIndex.get(index), value });
+    }
+    const member = memberName(name);
+    const tags = [...byIndex.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, { key, value }]) => {
+        const at = `${member}.${index}.member`;
+        if (key === undefined) this.nullProblem(`${at}.key`);
+        else this.check(`${at}.key`, key, stsShapes.tagKey);
+        if (value === undefined) this.nullProblem(`${at}.value`);
+        else this.check(`${at}.value`, value, stsShapes.tagValue);
+        return { key: key ?? '', value: value ?? '' };
+      });
+    this.count(name, tags.length, maxMembers);
+    return tags;
+  }
+
+  done(): void {
+    const n = this.problems.length;
+    if (n > 0) {
+      throw validationError(
+        `${n} validation error${n === 1 ? '' : 's'} detected: ${this.problems.join('; ')}`,
+      );
+    }
+  }
+
+  private nullProblem(member: string): void {
+    this.problems.push(
+      `Value null at '${member}' failed to satisfy constraint: Member must not be null`,
+    );
+  }
+
+  private count(name: string, count: number, max: number | undefined): void {
+    if (max !== undefined && count > max) {
+      // How AWS renders a list value here is not recorded; the value is left out.
+      this.problems.push(
+        `Value at '${memberName(name)}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+      );
+    }
+  }
+
+  private check(member: string, value: string, shape: StsShape): void {
+    const at = `Value '${value}' at '${member}' failed to satisfy constraint:`;
+    const length = [...value].length;
+    if (shape.min !== undefined && length < shape.min) {
+      this.problems.push(`${at} Member must have length greater than or equal to ${shape.min}`);
+    }
+    if (shape.max !== undefined && length > shape.max) {
+      this.problems.push(`${at} Member must have length less than or equal to ${shape.max}`);
+    }
+    if (shape.regex !== undefined && length > 0 && !shape.regex.test(value)) {
+      this.problems.push(`${at} Member must satisfy regular expression pattern: ${shape.pattern}`);
+    }
+  }
+}
+
+// ---- callers, credentials and MFA ----------------------------------------------------------
+
+const ROOT_SESSION_MAX_SECONDS = 3600;
+const CHAINED_SESSION_MAX_SECONDS = 3600;
+
+const MFA_BOTH_REQUIRED =
+  'MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.';
+const SESSION_TOKEN_MFA_FAILED =
+  'MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.';
+const ASSUME_ROLE_MFA_FAILED =
+  'MultiFactorAuthentication failed with invalid MFA one time pass code.';
+
+/** Callers created by this module for temporary credentials (root sessions included). */
+const sessionCallers = new WeakSet<Caller>();
+
+/** AROA ids by role ARN, per account state, so a role keeps its id across AssumeRole calls. */
+const roleIds = new WeakMap<AccountState, Map<string, string>>();
+
+function roleIdFor(state: AccountState, roleArn: string): string {
+  let ids = roleIds.get(state);
+  if (!ids) {
+    ids = new Map();
+    roleIds.set(state, ids);
+  }
+  let id = ids.get(roleArn);
+  if (!id) {
+    id = newId('AROA');
+    ids.set(roleArn, id);
+  }
+  return id;
+}
+
+interface ParsedArn {
+  partition: string;
+  service: string;
+  region: string;
+  account: string;
+  resource: string;
+}
+
+/** `arn:partition:service:region:account:resource`, each of partition, service, resource non-empty. */
+function parseArn(arn: string): ParsedArn | undefined {
+  const m = /^arn:([^:]+):([^:]+):([^:]*):([^:]*):(.+)$/s.exec(arn);
+  if (!m) return undefined;
+  const [, partition, service, region, account, resource] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  return { partition, service, region, account, resource };
+}
+
+function roleNameOf(arn: ParsedArn): string | undefined {
+  if (arn.service !== 'iam' || arn.region !== '' || !/^\d{12}$/.test(arn.account)) return undefined;
+  const m = /^role\/(?:[\u0021-\u007E]*\/)?([\w+=,.@-]+)$/.exec(arn.resource);
+  return m?.[1];
+}
+
+function assumedRoleArn(roleArn: string, sessionName: string): string {
+  const arn = parseArn(roleArn) as ParsedArn;
+  return `arn:${arn.partition}:sts::${arn.account}:assumed-role/${roleNameOf(arn)}/${sessionName}`;
+}
+
+function callerIdentity(ctx: OpContext): { userId: string; arn: string; account: string } {
+  const { caller, state } = ctx;
+  switch (caller.kind) {
+    case 'user':
+      return { userId: caller.user.userId, arn: caller.user.arn, account: state.accountId };
+    case 'assumed-role': {
+      const arn = parseArn(caller.roleArn) as ParsedArn;
+      return {
+        userId: `${caller.roleId}:${caller.sessionName}`,
+        arn: assumedRoleArn(caller.roleArn, caller.sessionName),
+        account: arn.account,
+      };
+    }
+    default:
+      return { userId: state.accountId, arn: rootArn(state.accountId), account: state.accountId };
+  }
+}
+
+/**
+ * Checks a code against a TOTP device assigned to `owner` (a lower-cased user name; undefined
+ * for root and role sessions, which have no devices here). On success the step is remembered,
+ * so the same code cannot be used again.
+ */
+function mfaAccepted(
+  ctx: OpContext,
+  owner: string | undefined,
+  serial: string,
+  code: string,
+): boolean {
+  if (owner === undefined) return false;
+  const device = ctx.state.mfaDevices.get(serial.toLowerCase());
+  if (!device || device.user !== owner || device.seed === undefined) return false;
+  const step = matchCode(
+    device.seed,
+    code,
+    ctx.now,
+    ctx.settings.totpWindowSteps,
+    device.lastUsedStep,
+  );
+  if (step === undefined) return false;
+  device.lastUsedStep = step;
+  return true;
+}
+
+function ownerOf(caller: Caller): string | undefined {
+  return caller.kind === 'user' ? caller.user.userName.toLowerCase() : undefined;
+}
+
+/** MFA members: neither (fine), both (checked), or only one (AccessDenied). */
+function checkMfa(
+  ctx: OpContext,
+  serial: string | undefined,
+  code: string | undefined,
+  failure: string,
+): void {
+  if (serial === undefined && code === undefined) return;
+  if (serial === undefined || code === undefined) throw accessDenied(MFA_BOTH_REQUIRED);
+  if (!mfaAccepted(ctx, ownerOf(ctx.caller), serial, code)) throw accessDenied(failure);
+}
+
+/**
+ * New temporary credentials (an ASIA key id of 20 characters, like real ones), registered so
+ * that calls signed with them have the caller `callerFor(accessKeyId)`.
+ */
+function issueCredentials(
+  ctx: OpContext,
+  durationSeconds: number,
+  callerFor: (accessKeyId: string) => Caller,
+): XmlNode {
+  const accessKeyId = newId('ASIA').slice(0, 20);
+  const caller = callerFor(accessKeyId);
+  sessionCallers.add(caller);
+  ctx.sessions.set(accessKeyId, caller);
+  return el('Credentials', [
+    el('AccessKeyId', accessKeyId),
+    el('SecretAccessKey', randomBytes(30).toString('base64')),
+    el('SessionToken', randomBytes(300).toString('base64')),
+    el('Expiration', isoSeconds(new Date(ctx.now.getTime() + durationSeconds * 1000))),
+  ]);
+}
+
+function isSession(caller: Caller): boolean {
+  return caller.kind === 'assumed-role' || sessionCallers.has(caller);
+}
+
+// ---- operations ----------------------------------------------------------------------------
+
+export const stsOperations: OpTable = {
+  GetCallerIdentity(ctx) {
+    new StsInput(ctx.params.raw).done();
+    const { userId, arn, account } = callerIdentity(ctx);
+    return [el('UserId', userId), el('Account', account), el('Arn', arn)];
+  },
+
+  GetSessionToken(ctx) {
+    const input = new StsInput(ctx.params.raw);
+    const requested = input.int('DurationSeconds', 900, 129600);
+    const serial = input.string('SerialNumber', stsShapes.serialNumber);
+    const code = input.string('TokenCode', stsShapes.tokenCode);
+    input.done();
+
+    const { caller } = ctx;
+    if (isSession(caller))
+      throw accessDenied('Cannot call GetSessionToken with session credentials');
+    checkMfa(ctx, serial, code, SESSION_TOKEN_MFA_FAILED);
+
+    let duration = requested ?? 43200;
+    if (caller.kind === 'root') duration = Math.min(duration, ROOT_SESSION_MAX_SECONDS);
+    const credentials = issueCredentials(ctx, duration, (accessKeyId) =>
+      caller.kind === 'user'
+        ? { kind: 'user', user: caller.user, key: { accessKeyId, user: ownerOf(caller) } }
+        : { kind: 'root' },
+    );
+    return [credentials];
+  },
+
+  AssumeRole(ctx) {
+    const input = new StsInput(ctx.params.raw);
+    const roleArn = input.string('RoleArn', stsShapes.arn, true);
+    const sessionName = input.string('RoleSessionName', stsShapes.roleSessionName, true);
+    input.stringList('PolicyArns', stsShapes.arn, undefined, 'arn');
+    input.string('Policy', stsShapes.policy);
+    const duration = input.int('DurationSeconds', 900, 43200) ?? 3600;
+    const tags = input.tags();
+    const transitiveKeys = input.stringList('TransitiveTagKeys', stsShapes.tagKey, 50);
+    input.string('ExternalId', stsShapes.externalId);
+    const serial = input.string('SerialNumber', stsShapes.serialNumber);
+    const code = input.string('TokenCode', stsShapes.tokenCode);
+    const sourceIdentity = input.string('SourceIdentity', stsShapes.sourceIdentity);
+    input.done();
+
+    const parsed = parseArn(roleArn);
+    if (!parsed) throw validationError(`${roleArn} is invalid`);
+    const { caller } = ctx;
+    if (caller.kind === 'root') throw accessDenied('Roles may not be assumed by root accounts.');
+    if (roleNameOf(parsed) === undefined) {
+      throw accessDenied(
+        `User: ${callerIdentity(ctx).arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+      );
+    }
+
+    const seen = new Set<string>();
+    for (const { key } of tags) {
+      const lower = key.toLowerCase();
+      if (seen.has(lower)) {
+        throw new AwsError(
+          'InvalidParameterValue',
+          400,
+          'Duplicate tag keys found. Please note that Tag keys are case insensitive.',
+        );
+      }
+      seen.add(lower);
+    }
+    if (transitiveKeys.some((k) => !seen.has(k.toLowerCase()))) {
+      throw new AwsError(
+        'InvalidParameterValue',
+        400,
+        'The specified transitive tag key must be included in the requested tags.',
+      );
+    }
+    if (isSession(caller) && duration > CHAINED_SESSION_MAX_SECONDS) {
+      throw validationError(
+        'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
+      );
+    }
+    checkMfa(ctx, serial, code, ASSUME_ROLE_MFA_FAILED);
+
+    const roleId = roleIdFor(ctx.state, roleArn);
+    const credentials = issueCredentials(ctx, duration, () => ({
+      kind: 'assumed-role',
+      roleArn,
+      sessionName,
+      roleId,
+    }));
+    return [
+      credentials,
+      el('AssumedRoleUser', [
+        el('AssumedRoleId', `${roleId}:${sessionName}`),
+        el('Arn', assumedRoleArn(roleArn, sessionName)),
+      ]),
+      el('SourceIdentity', sourceIdentity),
+    ];
+  },
+};
