@@ -23,7 +23,12 @@ function encodeMarker(key: string): string {
 function decodeMarker(marker: string): string {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(marker, 'base64').toString('utf8'));
-    if (parsed && typeof parsed === 'object' && 'after' in parsed && typeof parsed.after === 'string') {
+    if (
+      parsed &&
+      typeof parsed === 'object' &&
+      'after' in parsed &&
+      typeof parsed.after === 'string'
+    ) {
       return parsed.after;
     }
   } catch {
@@ -61,8 +66,10 @@ export function pageTail(page: Page<unknown>): XmlNode[] {
   return [el('IsTruncated', page.isTruncated), el('Marker', page.marker)];
 }
 
-export const byKey = <T>(keyOf: (item: T) => string) => (a: T, b: T) => {
-  const ka = keyOf(a);
-  const kb = keyOf(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
-};
+export const byKey =
+  <T>(keyOf: (item: T) => string) =>
+  (a: T, b: T) => {
+    const ka = keyOf(a);
+    const kb = keyOf(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  };

@@ -79,7 +79,10 @@ export class Params {
   string(name: string, shape: StringShape, required = false): string | undefined {
     const value = this.raw.get(name);
     if (value === null) {
-      if (required) this.problem(`Value null at '${memberName(name)}' failed to satisfy constraint: Member must not be null`);
+      if (required)
+        this.problem(
+          `Value null at '${memberName(name)}' failed to satisfy constraint: Member must not be null`,
+        );
       return required ? '' : undefined;
     }
     this.checkString(memberName(name), value, shape);
@@ -91,7 +94,9 @@ export class Params {
     const value = this.raw.get(name);
     if (value === null) return '/';
     if (value.length > 512) {
-      this.problem(`Value at '${memberName(name)}' failed to satisfy constraint: Member must have length less than or equal to 512`);
+      this.problem(
+        `Value at '${memberName(name)}' failed to satisfy constraint: Member must have length less than or equal to 512`,
+      );
     } else if (!PATH_PATTERN.test(value)) {
       this.pathProblem = true;
     }
@@ -103,12 +108,20 @@ export class Params {
     if (value === null) return undefined;
     const member = memberName(name);
     if (!/^-?\d+$/.test(value)) {
-      this.problem(`Value '${value.slice(0, 32)}' at '${member}' failed to satisfy constraint: Member must be a number`);
+      this.problem(
+        `Value '${value.slice(0, 32)}' at '${member}' failed to satisfy constraint: Member must be a number`,
+      );
       return undefined;
     }
     const n = Number(value);
-    if (n < shape.min) this.problem(`Value at '${member}' failed to satisfy constraint: Member must have value greater than or equal to ${shape.min}`);
-    if (n > shape.max) this.problem(`Value at '${member}' failed to satisfy constraint: Member must have value less than or equal to ${shape.max}`);
+    if (n < shape.min)
+      this.problem(
+        `Value at '${member}' failed to satisfy constraint: Member must have value greater than or equal to ${shape.min}`,
+      );
+    if (n > shape.max)
+      this.problem(
+        `Value at '${member}' failed to satisfy constraint: Member must have value less than or equal to ${shape.max}`,
+      );
     return n;
   }
 
@@ -117,7 +130,9 @@ export class Params {
     if (value === null) return undefined;
     const lower = value.toLowerCase();
     if (lower !== 'true' && lower !== 'false') {
-      this.problem(`Value '${value.slice(0, 32)}' at '${memberName(name)}' failed to satisfy constraint: Member must be a boolean`);
+      this.problem(
+        `Value '${value.slice(0, 32)}' at '${memberName(name)}' failed to satisfy constraint: Member must be a boolean`,
+      );
       return undefined;
     }
     return lower === 'true';
@@ -127,7 +142,9 @@ export class Params {
     const value = this.raw.get(name);
     if (value === null) return undefined;
     if (!(allowed as readonly string[]).includes(value)) {
-      this.problem(`Value '${value.slice(0, 64)}' at '${memberName(name)}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(', ')}]`);
+      this.problem(
+        `Value '${value.slice(0, 64)}' at '${memberName(name)}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(', ')}]`,
+      );
       return undefined;
     }
     return value as T;
@@ -162,9 +179,15 @@ export class Params {
       .sort(([a], [b]) => a - b)
       .map(([index, entry]) => {
         const at = `${member}.${index}.member`;
-        if (entry.key === undefined) this.problem(`Value null at '${at}.key' failed to satisfy constraint: Member must not be null`);
+        if (entry.key === undefined)
+          this.problem(
+            `Value null at '${at}.key' failed to satisfy constraint: Member must not be null`,
+          );
         else this.checkString(`${at}.key`, entry.key, shapes.tagKey);
-        if (entry.value === undefined) this.problem(`Value null at '${at}.value' failed to satisfy constraint: Member must not be null`);
+        if (entry.value === undefined)
+          this.problem(
+            `Value null at '${at}.value' failed to satisfy constraint: Member must not be null`,
+          );
         else this.checkString(`${at}.value`, entry.value, shapes.tagValue);
         return { key: entry.key ?? '', value: entry.value ?? '' };
       });
@@ -196,20 +219,28 @@ export class Params {
 
   private checkCount(name: string, count: number, max?: number): void {
     if (max !== undefined && count > max) {
-      this.problem(`Value at '${memberName(name)}' failed to satisfy constraint: Member must have length less than or equal to ${max}`);
+      this.problem(
+        `Value at '${memberName(name)}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+      );
     }
   }
 
   private checkString(member: string, value: string, shape: StringShape): void {
     const length = [...value].length;
     if (shape.min !== undefined && length < shape.min) {
-      this.problem(`Value at '${member}' failed to satisfy constraint: Member must have length greater than or equal to ${shape.min}`);
+      this.problem(
+        `Value at '${member}' failed to satisfy constraint: Member must have length greater than or equal to ${shape.min}`,
+      );
     }
     if (shape.max !== undefined && length > shape.max) {
-      this.problem(`Value at '${member}' failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`);
+      this.problem(
+        `Value at '${member}' failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`,
+      );
     }
     if (shape.pattern !== undefined && length > 0 && !matchesWhole(shape.pattern, value)) {
-      this.problem(`Value at '${member}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${shape.pattern}`);
+      this.problem(
+        `Value at '${member}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${shape.pattern}`,
+      );
     }
   }
 

@@ -42,7 +42,12 @@ export function base32Decode(text: string): Buffer {
 }
 
 /** RFC 4226 HOTP with a configurable hash and digit count (RFC 6238's vectors use 8 digits). */
-export function hotp(key: Uint8Array, counter: number, digits = 6, algorithm: 'sha1' | 'sha256' | 'sha512' = 'sha1'): string {
+export function hotp(
+  key: Uint8Array,
+  counter: number,
+  digits = 6,
+  algorithm: 'sha1' | 'sha256' | 'sha512' = 'sha1',
+): string {
   const message = Buffer.alloc(8);
   message.writeBigUInt64BE(BigInt(counter));
   const mac = createHmac(algorithm, key).update(message).digest();

@@ -3,7 +3,11 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { type RunningEmulator, type StartOptions, startEmulator } from '../../local/emulator/http-server.ts';
+import {
+  type RunningEmulator,
+  type StartOptions,
+  startEmulator,
+} from '../../local/emulator/http-server.ts';
 
 export interface EmulatorFixture {
   running: RunningEmulator;
@@ -44,7 +48,8 @@ export function useEmulator(options: StartOptions & { resetEach?: boolean } = {}
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const json: unknown = await res.json();
-      if (!res.ok) throw new Error(`control ${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+      if (!res.ok)
+        throw new Error(`control ${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
       return json;
     };
     Object.assign(fixture, {
@@ -54,7 +59,8 @@ export function useEmulator(options: StartOptions & { resetEach?: boolean } = {}
       sts: new STSClient(clientConfig(running.url)),
       iamAs: (key: string) => new IAMClient(clientConfig(running.url, key)),
       stsAs: (key: string) => new STSClient(clientConfig(running.url, key)),
-      calls: () => control('GET', '/calls') as Promise<{ total: number; byAction: Record<string, number> }>,
+      calls: () =>
+        control('GET', '/calls') as Promise<{ total: number; byAction: Record<string, number> }>,
       control,
     } satisfies EmulatorFixture);
   });

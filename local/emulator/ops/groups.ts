@@ -9,7 +9,7 @@ import {
   limitExceeded,
   noSuchEntity,
 } from '../errors.ts';
-import { byKey, paginate, pageTail } from '../paginate.ts';
+import { byKey, pageTail, paginate } from '../paginate.ts';
 import { maxItemsShape, type Params, shapes } from '../params.ts';
 import { type AccountState, type GroupRecord, groupArn, newId, type UserRecord } from '../state.ts';
 import { el, escapeXml, list } from '../xml.ts';
@@ -25,7 +25,8 @@ export const groupOperations: OpTable = {
     const groupName = params.string('GroupName', shapes.groupName, true);
     params.done();
     const key = groupName.toLowerCase();
-    if (state.groups.has(key)) throw entityAlreadyExists(`Group with name ${groupName} already exists.`);
+    if (state.groups.has(key))
+      throw entityAlreadyExists(`Group with name ${groupName} already exists.`);
     if (state.groups.size >= GROUPS_PER_ACCOUNT) {
       throw limitExceeded(`Cannot exceed quota for GroupsPerAccount: ${GROUPS_PER_ACCOUNT}`);
     }
@@ -55,7 +56,10 @@ export const groupOperations: OpTable = {
     const page = paginate(members.sort(byKey(sortKey)), sortKey, marker, maxItems);
     return [
       el('Group', groupXml(group)),
-      list('Users', page.items.map((u) => userXml(u))),
+      list(
+        'Users',
+        page.items.map((u) => userXml(u)),
+      ),
       ...pageTail(page),
     ];
   },
@@ -75,8 +79,10 @@ export const groupOperations: OpTable = {
     const groupName = params.string('GroupName', shapes.groupName, true);
     params.done();
     const group = findGroup(state, groupName);
-    if (group.members.size > 0) throw deleteConflict('Cannot delete entity, must remove users from group first.');
-    if (group.inlinePolicies.size > 0) throw deleteConflict('Cannot delete entity, must delete policies first.');
+    if (group.members.size > 0)
+      throw deleteConflict('Cannot delete entity, must remove users from group first.');
+    if (group.inlinePolicies.size > 0)
+      throw deleteConflict('Cannot delete entity, must delete policies first.');
     state.groups.delete(groupName.toLowerCase());
     return undefined;
   },
@@ -122,7 +128,8 @@ export const groupOperations: OpTable = {
     const document = params.string('PolicyDocument', shapes.policyDocument, true);
     params.done();
     const group = findGroup(state, groupName);
-    if (!isJsonObject(document)) throw new AwsError('MalformedPolicyDocument', 400, 'Syntax errors in policy.');
+    if (!isJsonObject(document))
+      throw new AwsError('MalformedPolicyDocument', 400, 'Syntax errors in policy.');
     group.inlinePolicies.set(policyName.toLowerCase(), { policyName, document });
     return undefined;
   },
@@ -151,7 +158,13 @@ export const groupOperations: OpTable = {
     const names = [...group.inlinePolicies.values()].map((p) => p.policyName);
     const sortKey = (n: string) => n.toLowerCase();
     const page = paginate(names.sort(byKey(sortKey)), sortKey, marker, maxItems);
-    return [list('PolicyNames', page.items.map((n) => [escapeXml(n)])), ...pageTail(page)];
+    return [
+      list(
+        'PolicyNames',
+        page.items.map((n) => [escapeXml(n)]),
+      ),
+      ...pageTail(page),
+    ];
   },
 
   DeleteGroupPolicy({ state, params }) {

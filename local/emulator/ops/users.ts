@@ -10,7 +10,7 @@ import {
   noSuchEntity,
   validationError,
 } from '../errors.ts';
-import { byKey, paginate, pageTail } from '../paginate.ts';
+import { byKey, pageTail, paginate } from '../paginate.ts';
 import { maxItemsShape, shapes } from '../params.ts';
 import { newId, rootArn, type Tag, type UserRecord, userArn } from '../state.ts';
 import { el, isoSeconds, list } from '../xml.ts';
@@ -29,7 +29,8 @@ export const userOperations: OpTable = {
     params.done();
     rejectDuplicateTagKeys(tags);
     const key = userName.toLowerCase();
-    if (state.users.has(key)) throw entityAlreadyExists(`User with name ${userName} already exists.`);
+    if (state.users.has(key))
+      throw entityAlreadyExists(`User with name ${userName} already exists.`);
     if (state.users.size >= USERS_PER_ACCOUNT) {
       throw limitExceeded(`Cannot exceed quota for UsersPerAccount: ${USERS_PER_ACCOUNT}`);
     }
@@ -67,7 +68,13 @@ export const userOperations: OpTable = {
     const sortKey = (u: UserRecord) => u.userName.toLowerCase();
     matching.sort(byKey(sortKey));
     const page = paginate(matching, sortKey, marker, maxItems);
-    return [list('Users', page.items.map((u) => userXml(u))), ...pageTail(page)];
+    return [
+      list(
+        'Users',
+        page.items.map((u) => userXml(u)),
+      ),
+      ...pageTail(page),
+    ];
   },
 
   DeleteUser({ state, params }) {
@@ -76,13 +83,16 @@ export const userOperations: OpTable = {
     const user = findUser(state, userName);
     // AWS refuses to delete a user that still has attached things (model doc). The messages
     // for MFA and login profile are recorded; those for access keys and groups are UNCONFIRMED.
-    if (user.loginProfile) throw deleteConflict('Cannot delete entity, must delete login profile first.');
-    if (user.mfaSerials.length > 0) throw deleteConflict('Cannot delete entity, must delete MFA device first.');
+    if (user.loginProfile)
+      throw deleteConflict('Cannot delete entity, must delete login profile first.');
+    if (user.mfaSerials.length > 0)
+      throw deleteConflict('Cannot delete entity, must delete MFA device first.');
     const key = userName.toLowerCase();
     if ([...state.accessKeys.values()].some((k) => k.user === key)) {
       throw deleteConflict('Cannot delete entity, must delete access keys first.');
     }
-    if (user.groups.size > 0) throw deleteConflict('Cannot delete entity, must remove users from group first.');
+    if (user.groups.size > 0)
+      throw deleteConflict('Cannot delete entity, must remove users from group first.');
     state.users.delete(key);
     return undefined;
   },
@@ -92,7 +102,9 @@ export const userOperations: OpTable = {
     const tags = params.tags();
     if (!params.has('Tags') && tags.length === 0) {
       // Required member absent altogether.
-      throw validationError("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null");
+      throw validationError(
+        "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null",
+      );
     }
     params.done();
     rejectDuplicateTagKeys(tags);
@@ -115,7 +127,9 @@ export const userOperations: OpTable = {
     const userName = params.string('UserName', shapes.existingUserName, true);
     const keys = params.stringList('TagKeys', shapes.tagKey, TAGS_PER_USER);
     if (!params.has('TagKeys') && keys.length === 0) {
-      throw validationError("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null");
+      throw validationError(
+        "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null",
+      );
     }
     params.done();
     const user = findUser(state, userName);
@@ -141,9 +155,14 @@ export const userOperations: OpTable = {
     const resetRequired = params.bool('PasswordResetRequired') ?? false;
     params.done();
     const user = findUser(state, userName);
-    if (user.loginProfile) throw entityAlreadyExists(`Login Profile for user ${user.userName} already exists.`);
+    if (user.loginProfile)
+      throw entityAlreadyExists(`Login Profile for user ${user.userName} already exists.`);
     checkDefaultPasswordPolicy(password);
-    user.loginProfile = { createDate: now, passwordResetRequired: resetRequired, passwordLastChanged: now };
+    user.loginProfile = {
+      createDate: now,
+      passwordResetRequired: resetRequired,
+      passwordLastChanged: now,
+    };
     return [loginProfileXml(user)];
   },
 
@@ -184,7 +203,8 @@ function loginProfileUser({ state, params, caller }: OpContext): UserRecord {
         ? caller.user
         : undefined;
   if (!user) throw validationError('Must specify userName when calling with non-User credentials');
-  if (!user.loginProfile) throw noSuchEntity(`Login Profile for User ${user.userName} cannot be found.`);
+  if (!user.loginProfile)
+    throw noSuchEntity(`Login Profile for User ${user.userName} cannot be found.`);
   return user;
 }
 
@@ -202,7 +222,9 @@ function rejectDuplicateTagKeys(tags: Tag[]): void {
   for (const { key } of tags) {
     const lower = key.toLowerCase();
     if (seen.has(lower)) {
-      throw invalidInput('Duplicate tag keys found. Please note that Tag keys are case insensitive.');
+      throw invalidInput(
+        'Duplicate tag keys found. Please note that Tag keys are case insensitive.',
+      );
     }
     seen.add(lower);
   }

@@ -1,0 +1,223 @@
+// The one module that knows the AWS SDK. It sends IAM/STS commands with retries inside the
+// request's deadline and turns SDK exceptions into IamError kinds the domain can reason about.
+
+import {
+  AddUserToGroupCommand,
+  CreateVirtualMFADeviceCommand,
+  DeleteVirtualMFADeviceCommand,
+  EnableMFADeviceCommand,
+  GetUserCommand,
+  type IAMClient,
+  ListAccountAliasesCommand,
+  ListGroupsForUserCommand,
+  ListMFADevicesCommand,
+  TagUserCommand,
+  UntagUserCommand,
+} from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { ServiceUnavailableError } from '../errors.ts';
+import { RetriesExhaustedError, type RetryOptions, withRetries } from './retry.ts';
+
+export type IamErrorKind =
+  | 'not-found'
+  | 'already-exists'
+  | 'delete-conflict'
+  | 'invalid-code'
+  | 'limit-exceeded'
+  | 'invalid-input'
+  | 'access-denied'
+  | 'other';
+
+/** An IAM error the retries could not (or must not) absorb, by kind. */
+export class IamError extends Error {
+  override name = 'IamError';
+  constructor(
+    readonly kind: IamErrorKind,
+    readonly awsCode: string,
+    readonly operation: string,
+  ) {
+    super(`${operation} failed with ${awsCode}`);
+  }
+}
+
+export const isIamError = (error: unknown, kind: IamErrorKind): error is IamError =>
+  error instanceof IamError && error.kind === kind;
+
+const KINDS: Record<string, IamErrorKind> = {
+  NoSuchEntityException: 'not-found',
+  EntityAlreadyExistsException: 'already-exists',
+  DeleteConflictException: 'delete-conflict',
+  InvalidAuthenticationCodeException: 'invalid-code',
+  LimitExceededException: 'limit-exceeded',
+  InvalidInputException: 'invalid-input',
+  ValidationError: 'invalid-input',
+  AccessDenied: 'access-denied',
+  AccessDeniedException: 'access-denied',
+};
+
+export interface IamUser {
+  userName: string;
+  userId: string;
+  arn: string;
+  path: string;
+  createDate?: Date;
+  tags: Record<string, string>;
+}
+
+export interface MfaDevice {
+  serialNumber: string;
+  enableDate?: Date;
+}
+
+export interface IamClients {
+  iam: IAMClient;
+  sts: STSClient;
+}
+
+/** Seconds a client is told to wait when IAM keeps failing. */
+export const RETRY_AFTER_SECONDS = 5;
+
+export class IamGateway {
+  constructor(
+    private readonly clients: IamClients,
+    private readonly retry: RetryOptions,
+  ) {}
+
+  async getUser(userName: string): Promise<IamUser> {
+    const { User } = await this.send('GetUser', () =>
+      this.clients.iam.send(new GetUserCommand({ UserName: userName })),
+    );
+    if (!User) throw new IamError('other', 'EmptyResponse', 'GetUser');
+    return {
+      userName: User.UserName ?? userName,
+      userId: User.UserId ?? '',
+      arn: User.Arn ?? '',
+      path: User.Path ?? '/',
+      createDate: User.CreateDate,
+      tags: Object.fromEntries((User.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+    };
+  }
+
+  async tagUser(userName: string, key: string, value: string): Promise<void> {
+    await this.send('TagUser', () =>
+      this.clients.iam.send(
+        new TagUserCommand({ UserName: userName, Tags: [{ Key: key, Value: value }] }),
+      ),
+    );
+  }
+
+  async untagUser(userName: string, key: string): Promise<void> {
+    await this.send('UntagUser', () =>
+      this.clients.iam.send(new UntagUserCommand({ UserName: userName, TagKeys: [key] })),
+    );
+  }
+
+  /** Every MFA device of any type enabled for the user. */
+  async listMfaDevices(userName: string): Promise<MfaDevice[]> {
+    const devices: MfaDevice[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.send('ListMFADevices', () =>
+        this.clients.iam.send(new ListMFADevicesCommand({ UserName: userName, Marker: marker })),
+      );
+      for (const d of page.MFADevices ?? [])
+        devices.push({ serialNumber: d.SerialNumber ?? '', enableDate: d.EnableDate });
+      marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker);
+    return devices;
+  }
+
+  async listGroupsForUser(userName: string): Promise<string[]> {
+    const groups: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.send('ListGroupsForUser', () =>
+        this.clients.iam.send(new ListGroupsForUserCommand({ UserName: userName, Marker: marker })),
+      );
+      for (const g of page.Groups ?? []) if (g.GroupName) groups.push(g.GroupName);
+      marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker);
+    return groups;
+  }
+
+  /** Returns the device's serial number and its base32 seed (the seed is never stored). */
+  async createVirtualMfaDevice(
+    path: string,
+    name: string,
+  ): Promise<{ serialNumber: string; seed: string }> {
+    const { VirtualMFADevice } = await this.send('CreateVirtualMFADevice', () =>
+      this.clients.iam.send(
+        new CreateVirtualMFADeviceCommand({ Path: path, VirtualMFADeviceName: name }),
+      ),
+    );
+    const serialNumber = VirtualMFADevice?.SerialNumber;
+    const seedBytes = VirtualMFADevice?.Base32StringSeed;
+    if (!serialNumber || !seedBytes)
+      throw new IamError('other', 'EmptyResponse', 'CreateVirtualMFADevice');
+    // The SDK base64-decodes the blob; its bytes are the base32 text itself.
+    return { serialNumber, seed: Buffer.from(seedBytes).toString('ascii') };
+  }
+
+  async deleteVirtualMfaDevice(serialNumber: string): Promise<void> {
+    await this.send('DeleteVirtualMFADevice', () =>
+      this.clients.iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: serialNumber })),
+    );
+  }
+
+  async enableMfaDevice(
+    userName: string,
+    serialNumber: string,
+    code1: string,
+    code2: string,
+  ): Promise<void> {
+    await this.send('EnableMFADevice', () =>
+      this.clients.iam.send(
+        new EnableMFADeviceCommand({
+          UserName: userName,
+          SerialNumber: serialNumber,
+          AuthenticationCode1: code1,
+          AuthenticationCode2: code2,
+        }),
+      ),
+    );
+  }
+
+  async addUserToGroup(groupName: string, userName: string): Promise<void> {
+    await this.send('AddUserToGroup', () =>
+      this.clients.iam.send(
+        new AddUserToGroupCommand({ GroupName: groupName, UserName: userName }),
+      ),
+    );
+  }
+
+  async accountAlias(): Promise<string | undefined> {
+    const { AccountAliases } = await this.send('ListAccountAliases', () =>
+      this.clients.iam.send(new ListAccountAliasesCommand({})),
+    );
+    return AccountAliases?.[0];
+  }
+
+  async accountId(): Promise<string> {
+    const { Account } = await this.send('GetCallerIdentity', () =>
+      this.clients.sts.send(new GetCallerIdentityCommand({})),
+    );
+    if (!Account) throw new IamError('other', 'EmptyResponse', 'GetCallerIdentity');
+    return Account;
+  }
+
+  /** Sends one command with retries; translates what is left into IamError / 503. */
+  protected async send<T>(operation: string, attempt: () => Promise<T>): Promise<T> {
+    try {
+      return await withRetries(operation, attempt, this.retry);
+    } catch (error) {
+      throw translate(operation, error);
+    }
+  }
+}
+
+function translate(operation: string, error: unknown): Error {
+  if (error instanceof RetriesExhaustedError)
+    return new ServiceUnavailableError(RETRY_AFTER_SECONDS);
+  const name = error instanceof Error ? error.name : 'Unknown';
+  return new IamError(KINDS[name] ?? 'other', name, operation);
+}

@@ -1,0 +1,97 @@
+// Retries of IAM calls with full-jitter exponential backoff, bounded by the request's deadline
+// so that all IAM work of one request fits inside API Gateway's 30 s limit. The SDK clients
+// are created with maxAttempts 1: this module is the only place calls are retried.
+
+export interface RetryOptions {
+  /** Epoch ms after which no new attempt starts. */
+  deadline: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** Backoff bases; throttling backs off harder, as the SDK's own standard mode does. */
+  baseDelayMs?: number;
+  throttleBaseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export class RetriesExhaustedError extends Error {
+  override name = 'RetriesExhaustedError';
+  constructor(
+    readonly operation: string,
+    readonly attempts: number,
+    override readonly cause: unknown,
+  ) {
+    super(`${operation} still failing after ${attempts} attempts`);
+  }
+}
+
+const THROTTLING_NAMES = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+]);
+const TRANSIENT_NAMES = new Set([
+  'ServiceFailure',
+  'ServiceFailureException',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'ConcurrentModification',
+  'ConcurrentModificationException',
+  'EntityTemporarilyUnmodifiable',
+  'EntityTemporarilyUnmodifiableException',
+  'TimeoutError',
+  'RequestTimeout',
+]);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+]);
+
+export type Retryability = 'throttling' | 'transient' | 'no';
+
+export function classify(error: unknown): Retryability {
+  if (!(error instanceof Error)) return 'no';
+  const meta = (error as { $metadata?: { httpStatusCode?: number } }).$metadata;
+  const status = meta?.httpStatusCode;
+  if (THROTTLING_NAMES.has(error.name) || status === 429) return 'throttling';
+  if (TRANSIENT_NAMES.has(error.name)) return 'transient';
+  if (status !== undefined && [500, 502, 503, 504].includes(status)) return 'transient';
+  const code =
+    (error as { code?: string }).code ?? (error.cause as { code?: string } | undefined)?.code;
+  if (code !== undefined && NETWORK_CODES.has(code)) return 'transient';
+  return 'no';
+}
+
+export async function withRetries<T>(
+  operation: string,
+  attempt: () => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const random = options.random ?? Math.random;
+  const maxDelay = options.maxDelayMs ?? 5_000;
+  for (let i = 0; ; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const kind = classify(error);
+      if (kind === 'no') throw error;
+      const base =
+        kind === 'throttling' ? (options.throttleBaseDelayMs ?? 400) : (options.baseDelayMs ?? 100);
+      const delay = random() * Math.min(maxDelay, base * 2 ** i);
+      if (now() + delay >= options.deadline)
+        throw new RetriesExhaustedError(operation, i + 1, error);
+      await sleep(delay);
+    }
+  }
+}

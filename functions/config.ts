@@ -1,0 +1,93 @@
+// Every setting of both functions, read once from the environment at cold start. A missing or
+// malformed value fails fast with a message naming the variable.
+
+export interface Config {
+  /** Origin (and optional path) the onboarding page is served from, without a trailing slash. */
+  publicBaseUrl: string;
+  /** The group whose policy denies everything but MFA self-management until MFA is used. */
+  forceMfaGroup: string;
+  /** Only users whose IAM path starts with this can be invited or enrolled. */
+  userPathPrefix: string;
+  /** IAM path of the virtual MFA devices this service creates (its own, so its role can be scoped). */
+  mfaDevicePath: string;
+  invitationTtlHours: number;
+  /** Failed code submissions allowed per invitation before it is locked. */
+  maxCodeAttempts: number;
+  /** The user tag that holds the pending invitation. */
+  invitationTagKey: string;
+}
+
+export const MAX_INVITATION_TTL_HOURS = 30 * 24;
+export const INVITATION_TAG_KEY = 'mfa-onboarding:invitation';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  return {
+    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', 'http://localhost:3000'),
+    forceMfaGroup: iamName(env, 'FORCE_MFA_GROUP', 'force-mfa'),
+    userPathPrefix: iamPath(env, 'USER_PATH_PREFIX', '/', false),
+    mfaDevicePath: iamPath(env, 'MFA_DEVICE_PATH', '/mfa-onboarding/', true),
+    invitationTtlHours: integer(env, 'INVITATION_TTL_HOURS', 72, 1, MAX_INVITATION_TTL_HOURS),
+    maxCodeAttempts: integer(env, 'MAX_CODE_ATTEMPTS', 10, 1, 100),
+    invitationTagKey: INVITATION_TAG_KEY,
+  };
+}
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+function url(env: Env, name: string, fallback: string): string {
+  const value = read(env, name) ?? fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute URL, got "${value}"`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${value}"`);
+  }
+  if (parsed.search || parsed.hash)
+    throw new ConfigError(`${name} must not have a query or fragment`);
+  return value.replace(/\/+$/, '');
+}
+
+function iamName(env: Env, name: string, fallback: string): string {
+  const value = read(env, name) ?? fallback;
+  if (!/^[\w+=,.@-]{1,128}$/.test(value)) {
+    throw new ConfigError(
+      `${name} must be an IAM name (1-128 of letters, digits and +=,.@_-), got "${value}"`,
+    );
+  }
+  return value;
+}
+
+/** IAM paths start and end with `/`; a prefix only has to start with one. */
+function iamPath(env: Env, name: string, fallback: string, mustEndWithSlash: boolean): string {
+  const value = read(env, name) ?? fallback;
+  const ok = mustEndWithSlash
+    ? /^(\/|\/[\u0021-\u007E]+\/)$/.test(value) && value.length <= 512
+    : /^\/[\u0021-\u007F]*$/.test(value) && value.length <= 512;
+  if (!ok) {
+    throw new ConfigError(
+      `${name} must be an IAM path${mustEndWithSlash ? ' starting and ending with /' : ' prefix starting with /'}, got "${value}"`,
+    );
+  }
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return Number(raw);
+}

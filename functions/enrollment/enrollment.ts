@@ -1,0 +1,294 @@
+// The employee's enrollment: status, a fresh virtual MFA device, and its activation followed by
+// membership of the force-MFA group. Every step can be repeated: a reload, a second tab, a
+// double submit, a lost response or a failure between two IAM calls all end in a correct state
+// on the next request, and the service never leaves more than one device of its own per user.
+
+import { type IamGateway, isIamError, type MfaDevice } from '../aws/iam-gateway.ts';
+import type { Config } from '../config.ts';
+import {
+  BadInputError,
+  ConflictError,
+  InvalidCodeError,
+  TooManyAttemptsError,
+  UserNotFoundError,
+} from '../errors.ts';
+import type { Logger } from '../http/logger.ts';
+import {
+  type Clock,
+  clearInvitation,
+  recordFailedAttempt,
+  type VerifiedInvitation,
+} from '../invitations/invitations.ts';
+import { otpauthUri, qrSvg } from './otpauth.ts';
+
+export interface AccountInfo {
+  accountId: string;
+  accountAlias?: string;
+}
+
+export interface EnrollmentDeps {
+  gateway: IamGateway;
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  accountInfo: () => Promise<AccountInfo>;
+}
+
+export interface EnrollmentStatus {
+  userName: string;
+  accountId: string;
+  accountAlias: string | null;
+  status: 'invited' | 'enrolled';
+  groupName: string;
+  inForceMfaGroup: boolean;
+  mfaDevices: { serialNumber: string; enableDate: string | null }[];
+  invitationExpiresAt: string;
+}
+
+export interface NewDevice {
+  serialNumber: string;
+  secret: string;
+  otpauthUri: string;
+  qrSvg: string;
+}
+
+export interface Activation {
+  serialNumber: string;
+  /** Absent only when the device is already enabled and the group step is being finished. */
+  codes?: { code1: string; code2: string };
+}
+
+export interface Enrolled {
+  status: 'enrolled';
+  serialNumber: string;
+  groupName: string;
+  next: {
+    consoleSignInUrl: string;
+    mfaSerialNumber: string;
+    cliCommand: string;
+  };
+}
+
+/** Attempts at replacing our own device when another request races us (two tabs). */
+const CREATE_ATTEMPTS = 3;
+
+/**
+ * The device this service makes for a user: one fixed name per user under the service's own
+ * path, so a reload replaces it instead of leaving an orphan. The prefix keeps it clear of
+ * devices named after the user elsewhere (the console once did exactly that), since virtual
+ * MFA device names are unique in the account whatever their path.
+ */
+export function ownDeviceName(userName: string): string {
+  return `onboarding-${userName}`;
+}
+
+export function ownSerialNumber(config: Config, accountId: string, userName: string): string {
+  return `arn:aws:iam::${accountId}:mfa${config.mfaDevicePath}${ownDeviceName(userName)}`;
+}
+
+export function accountLabel(account: AccountInfo): string {
+  return account.accountAlias ?? account.accountId;
+}
+
+export async function enrollmentStatus(
+  deps: EnrollmentDeps,
+  verified: VerifiedInvitation,
+): Promise<EnrollmentStatus> {
+  const { gateway, config } = deps;
+  const userName = verified.user.userName;
+  const [account, devices, groups] = await Promise.all([
+    deps.accountInfo(),
+    gateway.listMfaDevices(userName),
+    gateway.listGroupsForUser(userName),
+  ]);
+  return {
+    userName,
+    accountId: account.accountId,
+    accountAlias: account.accountAlias ?? null,
+    status: devices.length > 0 ? 'enrolled' : 'invited',
+    groupName: config.forceMfaGroup,
+    inForceMfaGroup: isInGroup(groups, config.forceMfaGroup),
+    mfaDevices: devices.map((d) => ({
+      serialNumber: d.serialNumber,
+      enableDate: d.enableDate?.toISOString() ?? null,
+    })),
+    invitationExpiresAt: verified.invitation.expiresAt.toISOString(),
+  };
+}
+
+/** Makes a new virtual device for the user, replacing an unassigned one this service made earlier. */
+export async function createDevice(
+  deps: EnrollmentDeps,
+  verified: VerifiedInvitation,
+): Promise<NewDevice> {
+  const { gateway, config, logger } = deps;
+  const userName = verified.user.userName;
+  const [account, devices] = await Promise.all([
+    deps.accountInfo(),
+    gateway.listMfaDevices(userName),
+  ]);
+  if (devices.length > 0) throw alreadyEnrolled();
+  const serialNumber = ownSerialNumber(config, account.accountId, userName);
+
+  for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
+    await deleteOwnUnassignedDevice(gateway, userName, serialNumber);
+    try {
+      const device = await gateway.createVirtualMfaDevice(
+        config.mfaDevicePath,
+        ownDeviceName(userName),
+      );
+      const uri = otpauthUri(device.seed, userName, accountLabel(account));
+      logger.info('enrollment.device_created', { userName, serialNumber: device.serialNumber });
+      return {
+        serialNumber: device.serialNumber,
+        secret: device.seed,
+        otpauthUri: uri,
+        qrSvg: await qrSvg(uri),
+      };
+    } catch (error) {
+      // Another request (a second tab) created it between our delete and create: go again,
+      // so the latest request wins and exactly one device remains.
+      if (!isIamError(error, 'already-exists')) throw error;
+    }
+  }
+  throw new ConflictError(
+    'setup_in_progress',
+    'Another setup of this device is in progress. Reload the page to start again.',
+  );
+}
+
+/**
+ * Enables the device with two consecutive codes, adds the user to the force-MFA group, then
+ * spends the invitation. Safe to repeat: a retry after a lost response, a double submit or a
+ * group step that failed earlier all finish the remaining steps.
+ */
+export async function activate(
+  deps: EnrollmentDeps,
+  verified: VerifiedInvitation,
+  request: Activation,
+): Promise<Enrolled> {
+  const { gateway, config, logger } = deps;
+  const userName = verified.user.userName;
+  const account = await deps.accountInfo();
+  const ownSerial = ownSerialNumber(config, account.accountId, userName);
+  const devices = await gateway.listMfaDevices(userName);
+  // A device already enabled for this user (ours after a lost response, or any when only the
+  // group step is left) needs no codes: go straight on to the remaining steps.
+  if (!isEnabled(devices, request.serialNumber)) {
+    if (request.serialNumber !== ownSerial) {
+      throw new BadInputError(
+        'serialNumber does not name the device created for this invitation.',
+        'unknown_device',
+      );
+    }
+    if (!request.codes) throw new BadInputError('code1 and code2 are required.', 'codes_required');
+    if (verified.invitation.failedAttempts >= config.maxCodeAttempts)
+      throw new TooManyAttemptsError();
+    await enable(deps, verified, ownSerial, request.codes);
+  }
+
+  await addToForceMfaGroup(gateway, config, userName);
+  await clearInvitation(deps, userName);
+  const { serialNumber } = request;
+  logger.info('enrollment.completed', { userName, serialNumber, groupName: config.forceMfaGroup });
+  return {
+    status: 'enrolled',
+    serialNumber,
+    groupName: config.forceMfaGroup,
+    next: {
+      consoleSignInUrl: `https://${accountLabel(account)}.signin.aws.amazon.com/console`,
+      mfaSerialNumber: serialNumber,
+      cliCommand: `aws sts get-session-token --serial-number ${serialNumber} --token-code <code>`,
+    },
+  };
+}
+
+async function enable(
+  deps: EnrollmentDeps,
+  verified: VerifiedInvitation,
+  serialNumber: string,
+  codes: { code1: string; code2: string },
+): Promise<void> {
+  const { gateway, config, logger } = deps;
+  const userName = verified.user.userName;
+  try {
+    await gateway.enableMfaDevice(userName, serialNumber, codes.code1, codes.code2);
+    return;
+  } catch (error) {
+    if (isIamError(error, 'invalid-code')) {
+      const failed = await recordFailedAttempt(deps, verified);
+      logger.warn('enrollment.invalid_code', { userName, failedAttempts: failed });
+      throw new InvalidCodeError(Math.max(0, config.maxCodeAttempts - failed));
+    }
+    if (isIamError(error, 'already-exists')) {
+      // A retry after EnableMFADevice succeeded but its response was lost, or a double submit.
+      if (isEnabled(await gateway.listMfaDevices(userName), serialNumber)) return;
+      throw new ConflictError(
+        'device_in_use',
+        'This MFA device is already in use. Reload the page to start again.',
+      );
+    }
+    if (isIamError(error, 'not-found')) {
+      await assertUserExists(gateway, userName);
+      throw new ConflictError(
+        'device_missing',
+        'This MFA device no longer exists. Reload the page to start again.',
+      );
+    }
+    if (isIamError(error, 'limit-exceeded')) {
+      throw new ConflictError(
+        'too_many_devices',
+        'This user already has the maximum number of MFA devices.',
+      );
+    }
+    throw error;
+  }
+}
+
+async function addToForceMfaGroup(
+  gateway: IamGateway,
+  config: Config,
+  userName: string,
+): Promise<void> {
+  try {
+    await gateway.addUserToGroup(config.forceMfaGroup, userName);
+  } catch (error) {
+    if (isIamError(error, 'not-found')) await assertUserExists(gateway, userName);
+    throw error;
+  }
+}
+
+async function deleteOwnUnassignedDevice(
+  gateway: IamGateway,
+  userName: string,
+  serialNumber: string,
+): Promise<void> {
+  try {
+    await gateway.deleteVirtualMfaDevice(serialNumber);
+  } catch (error) {
+    if (isIamError(error, 'not-found')) return;
+    // Still assigned: a concurrent request has just enabled it for this user.
+    if (isIamError(error, 'delete-conflict')) {
+      if (isEnabled(await gateway.listMfaDevices(userName), serialNumber)) throw alreadyEnrolled();
+    }
+    throw error;
+  }
+}
+
+async function assertUserExists(gateway: IamGateway, userName: string): Promise<void> {
+  try {
+    await gateway.getUser(userName);
+  } catch (error) {
+    if (isIamError(error, 'not-found')) throw new UserNotFoundError(userName);
+    throw error;
+  }
+}
+
+const alreadyEnrolled = () =>
+  new ConflictError('already_enrolled', 'This user already has an MFA device.');
+
+const isEnabled = (devices: MfaDevice[], serialNumber: string) =>
+  devices.some((d) => d.serialNumber === serialNumber);
+
+const isInGroup = (groups: string[], groupName: string) =>
+  groups.some((g) => g.toLowerCase() === groupName.toLowerCase());

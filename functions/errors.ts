@@ -1,0 +1,59 @@
+// The product's own errors. Domain code throws these; `http/error-response.ts` alone decides
+// which HTTP status and error code each becomes. None carries a secret in its message.
+
+export abstract class AppError extends Error {
+  override name = this.constructor.name;
+}
+
+/** Unknown, malformed, expired, revoked or used invitation: deliberately one answer for all. */
+export class InvitationInvalidError extends AppError {
+  constructor() {
+    super(
+      'This onboarding link is not valid. It may have expired or been replaced by a newer one.',
+    );
+  }
+}
+
+/** Too many wrong codes were submitted with this invitation. */
+export class TooManyAttemptsError extends AppError {
+  constructor() {
+    super('Too many incorrect codes were entered. Ask for a new onboarding link.');
+  }
+}
+
+export class BadInputError extends AppError {
+  constructor(
+    message: string,
+    readonly code = 'bad_request',
+  ) {
+    super(message);
+  }
+}
+
+export class UserNotFoundError extends AppError {
+  constructor(userName: string) {
+    super(`The IAM user ${userName} no longer exists.`);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class InvalidCodeError extends AppError {
+  constructor(readonly attemptsRemaining: number) {
+    super('The codes were not accepted. Enter two consecutive codes from your authenticator app.');
+  }
+}
+
+/** IAM kept failing or throttling within the request's time budget. */
+export class ServiceUnavailableError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('AWS IAM is busy right now. Please try again shortly.');
+  }
+}

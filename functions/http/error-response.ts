@@ -1,0 +1,93 @@
+// The single place that turns errors into HTTP answers: `{"error":{"code","message"}}` with
+// the right status. Unknown errors become a plain 500 with no detail; their name is logged.
+
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { IamError } from '../aws/iam-gateway.ts';
+import {
+  BadInputError,
+  ConflictError,
+  InvalidCodeError,
+  InvitationInvalidError,
+  ServiceUnavailableError,
+  TooManyAttemptsError,
+  UserNotFoundError,
+} from '../errors.ts';
+import type { Logger } from './logger.ts';
+
+export interface ErrorBody {
+  error: { code: string; message: string; [detail: string]: unknown };
+}
+
+export function errorBody(
+  code: string,
+  message: string,
+  details: Record<string, unknown> = {},
+): ErrorBody {
+  return { error: { code, message, ...details } };
+}
+
+interface Mapped {
+  status: ContentfulStatusCode;
+  body: ErrorBody;
+  headers?: Record<string, string>;
+}
+
+export function mapError(error: unknown): Mapped | undefined {
+  if (error instanceof InvitationInvalidError)
+    return { status: 401, body: errorBody('invalid_invitation', error.message) };
+  if (error instanceof BadInputError)
+    return { status: 400, body: errorBody(error.code, error.message) };
+  if (error instanceof UserNotFoundError)
+    return { status: 404, body: errorBody('user_not_found', error.message) };
+  if (error instanceof ConflictError)
+    return { status: 409, body: errorBody(error.code, error.message) };
+  if (error instanceof InvalidCodeError) {
+    return {
+      status: 422,
+      body: errorBody('invalid_code', error.message, {
+        attemptsRemaining: error.attemptsRemaining,
+      }),
+    };
+  }
+  if (error instanceof TooManyAttemptsError)
+    return { status: 429, body: errorBody('too_many_attempts', error.message) };
+  if (error instanceof ServiceUnavailableError) {
+    return {
+      status: 503,
+      body: errorBody('service_unavailable', error.message),
+      headers: { 'Retry-After': String(error.retryAfterSeconds) },
+    };
+  }
+  if (error instanceof HTTPException) {
+    const status = error.status as ContentfulStatusCode;
+    return {
+      status,
+      body: errorBody(
+        status === 404 ? 'not_found' : 'bad_request',
+        error.message || 'Bad request.',
+      ),
+    };
+  }
+  return undefined;
+}
+
+export function onErrorHandler(logger: Logger) {
+  return (error: Error, c: Context) => {
+    const mapped = mapError(error);
+    if (mapped) {
+      for (const [name, value] of Object.entries(mapped.headers ?? {})) c.header(name, value);
+      return c.json(mapped.body, mapped.status);
+    }
+    logger.error('request.failed', {
+      errorName: error.name,
+      errorCode: error instanceof IamError ? error.awsCode : undefined,
+      operation: error instanceof IamError ? error.operation : undefined,
+    });
+    return c.json(
+      errorBody('internal_error', 'Something went wrong on our side. Please try again later.'),
+      500,
+    );
+  };
+}

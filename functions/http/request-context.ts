@@ -1,0 +1,68 @@
+// Per-request plumbing shared by both apps: a request id, the deadline for all IAM work of the
+// request (inside API Gateway's 30 s), an IamGateway bound to it, a logger carrying the request
+// id, and one access-log line per request (method, route, status, time; never headers).
+
+import { randomUUID } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+import { type IamClients, IamGateway } from '../aws/iam-gateway.ts';
+import type { Logger } from './logger.ts';
+
+/** All IAM work of one request must finish within this, leaving headroom under API Gateway's 30 s. */
+export const REQUEST_BUDGET_MS = 25_000;
+
+export interface RequestVariables {
+  requestId: string;
+  gateway: IamGateway;
+  logger: Logger;
+  sourceIp: string;
+}
+
+export type AppEnv = { Variables: RequestVariables };
+
+export function requestContext(
+  clients: IamClients,
+  logger: Logger,
+  budgetMs = REQUEST_BUDGET_MS,
+): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const started = Date.now();
+    const requestId = c.req.header('x-amzn-requestid') ?? randomUUID();
+    const requestLogger = logger.child({ requestId });
+    c.set('requestId', requestId);
+    c.set('logger', requestLogger);
+    c.set('sourceIp', sourceIp(c));
+    c.set('gateway', new IamGateway(clients, { deadline: started + budgetMs }));
+    await next();
+    c.header('X-Request-Id', requestId);
+    requestLogger.info('request', {
+      method: c.req.method,
+      path: c.req.routePath || c.req.path,
+      status: c.res.status,
+      durationMs: Date.now() - started,
+      sourceIp: c.get('sourceIp'),
+    });
+  };
+}
+
+/** API Gateway's view of the client address, else the socket's (local server). */
+function sourceIp(c: Context): string {
+  const env = c.env as
+    | {
+        event?: { requestContext?: { http?: { sourceIp?: string } } };
+        incoming?: { socket?: { remoteAddress?: string } };
+      }
+    | undefined;
+  return (
+    env?.event?.requestContext?.http?.sourceIp ??
+    env?.incoming?.socket?.remoteAddress ??
+    c.req.header('x-forwarded-for')?.split(',')[0]?.trim() ??
+    'unknown'
+  );
+}
+
+/** The bearer credential of the Authorization header, or undefined. */
+export function bearerToken(c: Context): string | undefined {
+  const header = c.req.header('authorization');
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return m?.[1];
+}

@@ -1,0 +1,140 @@
+// Issuing, verifying, spending and revoking onboarding invitations. IAM is the store: the
+// pending invitation is one tag on the user, so reissuing overwrites it (the old link dies),
+// deleting the user deletes it, and the IAM console shows it.
+
+import type { IamGateway, IamUser } from '../aws/iam-gateway.ts';
+import { isIamError } from '../aws/iam-gateway.ts';
+import type { Config } from '../config.ts';
+import {
+  BadInputError,
+  ConflictError,
+  InvitationInvalidError,
+  UserNotFoundError,
+} from '../errors.ts';
+import {
+  decodeInvitationTag,
+  encodeInvitationTag,
+  type InvitationRecord,
+  newToken,
+  parseToken,
+  secretMatches,
+} from './token.ts';
+
+export type Clock = () => Date;
+
+export interface IssuedInvitation {
+  userName: string;
+  url: string;
+  expiresAt: Date;
+}
+
+export interface VerifiedInvitation {
+  user: IamUser;
+  invitation: InvitationRecord;
+}
+
+export interface InvitationDeps {
+  gateway: IamGateway;
+  config: Config;
+  clock: Clock;
+}
+
+export function onboardingUrl(config: Config, token: string): string {
+  // The token rides in the fragment: browsers never send it to a server or in a Referer.
+  return `${config.publicBaseUrl}/onboard#${token}`;
+}
+
+export function isUnderUserPath(config: Config, user: IamUser): boolean {
+  return user.path.startsWith(config.userPathPrefix);
+}
+
+/**
+ * Creates a new link for an existing user under the configured path, replacing any earlier
+ * one. Refuses users who already have an MFA device: there is nothing to onboard.
+ */
+export async function issueInvitation(
+  { gateway, config, clock }: InvitationDeps,
+  userName: string,
+  ttlHours = config.invitationTtlHours,
+): Promise<IssuedInvitation> {
+  const user = await getUserOrNotFound(gateway, userName);
+  if (!isUnderUserPath(config, user)) {
+    throw new BadInputError(
+      `User ${user.userName} is outside the path ${config.userPathPrefix} this service manages.`,
+      'user_outside_path',
+    );
+  }
+  if ((await gateway.listMfaDevices(user.userName)).length > 0) {
+    throw new ConflictError('already_enrolled', `User ${user.userName} already has an MFA device.`);
+  }
+  const { token, secretHash } = newToken(user.userName);
+  // Whole seconds, as the tag stores them, so the answer matches what verification will see.
+  const expiresAt = new Date(Math.floor((clock().getTime() + ttlHours * 3_600_000) / 1000) * 1000);
+  await gateway.tagUser(
+    user.userName,
+    config.invitationTagKey,
+    encodeInvitationTag({ secretHash, expiresAt, failedAttempts: 0 }),
+  );
+  return { userName: user.userName, url: onboardingUrl(config, token), expiresAt };
+}
+
+/**
+ * Checks a presented token against the user's tag. Every failure, whatever its cause (bad
+ * format, unknown user, outside the path, no tag, wrong secret, expired), is the same error,
+ * so the answer tells an attacker nothing about which users exist.
+ */
+export async function verifyInvitation(
+  { gateway, config, clock }: InvitationDeps,
+  token: string,
+): Promise<VerifiedInvitation> {
+  const parsed = parseToken(token);
+  if (!parsed) throw new InvitationInvalidError();
+  let user: IamUser;
+  try {
+    user = await gateway.getUser(parsed.userName);
+  } catch (error) {
+    if (isIamError(error, 'not-found')) throw new InvitationInvalidError();
+    throw error;
+  }
+  const invitation = decodeInvitationTag(user.tags[config.invitationTagKey]);
+  if (
+    !invitation ||
+    !isUnderUserPath(config, user) ||
+    !secretMatches(parsed.secret, invitation.secretHash) ||
+    invitation.expiresAt.getTime() <= clock().getTime()
+  ) {
+    throw new InvitationInvalidError();
+  }
+  return { user, invitation };
+}
+
+/** Counts a wrong code submission against the invitation (its attempt limit survives restarts). */
+export async function recordFailedAttempt(
+  { gateway, config }: InvitationDeps,
+  verified: VerifiedInvitation,
+): Promise<number> {
+  const failedAttempts = verified.invitation.failedAttempts + 1;
+  await gateway.tagUser(
+    verified.user.userName,
+    config.invitationTagKey,
+    encodeInvitationTag({ ...verified.invitation, failedAttempts }),
+  );
+  return failedAttempts;
+}
+
+/** Removes the invitation tag: on success (single use) and on revocation. Idempotent. */
+export async function clearInvitation(
+  { gateway, config }: Pick<InvitationDeps, 'gateway' | 'config'>,
+  userName: string,
+): Promise<void> {
+  await gateway.untagUser(userName, config.invitationTagKey);
+}
+
+async function getUserOrNotFound(gateway: IamGateway, userName: string): Promise<IamUser> {
+  try {
+    return await gateway.getUser(userName);
+  } catch (error) {
+    if (isIamError(error, 'not-found')) throw new UserNotFoundError(userName);
+    throw error;
+  }
+}

@@ -1,0 +1,73 @@
+// The force-MFA group's policy, after AWS's documented example "allows MFA-authenticated IAM
+// users to manage their own MFA device" (IAM User Guide, reference_policies_examples_aws_my-sec-
+// creds-self-manage-mfa-only), updated for multiple devices per user (resource `mfa/*`).
+// Without MFA a user may only set up their own MFA device, change their own password and get an
+// MFA session; everything else is denied. BoolIfExists also denies long-term access keys,
+// whose requests carry no aws:MultiFactorAuthPresent key at all.
+
+export const FORCE_MFA_POLICY_NAME = 'force-mfa';
+
+export function forceMfaPolicyDocument() {
+  // A policy variable, resolved by IAM at evaluation time, not a JS template.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: IAM policy variable
+  const ownUser = 'arn:aws:iam::*:user/${aws:username}';
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'AllowViewAccountInfo',
+        Effect: 'Allow',
+        Action: ['iam:GetAccountPasswordPolicy', 'iam:ListVirtualMFADevices'],
+        Resource: '*',
+      },
+      {
+        Sid: 'AllowManageOwnPassword',
+        Effect: 'Allow',
+        Action: ['iam:ChangePassword', 'iam:GetUser'],
+        Resource: ownUser,
+      },
+      {
+        Sid: 'AllowCreateVirtualMFADevice',
+        Effect: 'Allow',
+        Action: ['iam:CreateVirtualMFADevice'],
+        Resource: 'arn:aws:iam::*:mfa/*',
+      },
+      {
+        Sid: 'AllowManageOwnUserMFA',
+        Effect: 'Allow',
+        Action: [
+          'iam:EnableMFADevice',
+          'iam:GetMFADevice',
+          'iam:ListMFADevices',
+          'iam:ResyncMFADevice',
+        ],
+        Resource: ownUser,
+      },
+      {
+        Sid: 'AllowDeactivateOwnMFAOnlyWithMFA',
+        Effect: 'Allow',
+        Action: ['iam:DeactivateMFADevice'],
+        Resource: ownUser,
+        Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+      },
+      {
+        Sid: 'DenyAllExceptListedIfNoMFA',
+        Effect: 'Deny',
+        NotAction: [
+          'iam:CreateVirtualMFADevice',
+          'iam:EnableMFADevice',
+          'iam:GetUser',
+          'iam:GetMFADevice',
+          'iam:ListMFADevices',
+          'iam:ListVirtualMFADevices',
+          'iam:ResyncMFADevice',
+          'iam:ChangePassword',
+          'iam:GetAccountPasswordPolicy',
+          'sts:GetSessionToken',
+        ],
+        Resource: '*',
+        Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
+      },
+    ],
+  };
+}

@@ -1,0 +1,46 @@
+// Builds the onboarding page with esbuild: the TypeScript bundled and minified, the CSS
+// minified, both given content-hashed names (so they can be cached for ever) and referenced
+// from the HTML. Used by `npm start`, the tests and the Lambda build, which embeds the result.
+
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { WebAssets } from '../functions/onboarding/assets.ts';
+
+const webDir = fileURLToPath(new URL('../web/', import.meta.url));
+
+export async function buildWebAssets(): Promise<WebAssets> {
+  const result = await build({
+    entryPoints: [`${webDir}app.ts`, `${webDir}styles.css`],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: ['es2022', 'safari15'],
+    write: false,
+    outdir: 'out',
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  const output = (ext: string) => {
+    const file = result.outputFiles.find((f) => f.path.endsWith(ext));
+    if (!file) throw new Error(`web build produced no ${ext} file`);
+    return file.text;
+  };
+  const script = hashed('app', 'js', output('.js'));
+  const style = hashed('styles', 'css', output('.css'));
+  const template = await readFile(`${webDir}index.html`, 'utf8');
+  const html = template.replace('{{script}}', script.name).replace('{{style}}', style.name);
+  return {
+    html,
+    files: {
+      [script.name]: { body: script.body, contentType: 'text/javascript; charset=utf-8' },
+      [style.name]: { body: style.body, contentType: 'text/css; charset=utf-8' },
+    },
+  };
+}
+
+function hashed(base: string, ext: string, body: string) {
+  const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
+  return { name: `${base}-${hash}.${ext}`, body };
+}

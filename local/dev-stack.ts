@@ -1,0 +1,123 @@
+// The whole service on one machine: the IAM/STS emulator (unless real endpoints are given), the
+// onboarding page and API, on one local HTTP server. `npm start` and the end-to-end tests both
+// run exactly this, with the production app factories and the real SDK.
+
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createClients } from '../functions/aws/clients.ts';
+import { IamGateway } from '../functions/aws/iam-gateway.ts';
+import { type Config, loadConfig } from '../functions/config.ts';
+import { createLogger, type Logger } from '../functions/http/logger.ts';
+import { type IssuedInvitation, issueInvitation } from '../functions/invitations/invitations.ts';
+import { createOnboardingApp } from '../functions/onboarding/app.ts';
+import { FORCE_MFA_POLICY_NAME, forceMfaPolicyDocument } from '../infra/force-mfa-policy.ts';
+import { buildWebAssets } from '../infra/web-assets.ts';
+import { type RunningEmulator, type StartOptions, startEmulator } from './emulator/http-server.ts';
+import type { SeedSpec } from './emulator/seed.ts';
+
+export const DEMO_USERS = ['tanaka.hanako', 'sato.taro', 'new-hire'];
+export const DEMO_ACCOUNT_ALIAS = 'example-corp';
+
+export interface LocalStackOptions {
+  /** Environment to read the configuration from (default: process.env). */
+  env?: Record<string, string | undefined>;
+  /** Where each log line goes (default: stdout). */
+  write?: (line: string) => void;
+  /** Options for the embedded emulator. */
+  emulator?: StartOptions;
+  /** Seed the embedded emulator with the demo account (default true). */
+  seedDemo?: boolean;
+}
+
+export interface LocalStack {
+  url: string;
+  config: Config;
+  /** The embedded emulator, when no AWS_ENDPOINT_URL_IAM was given. */
+  emulator?: RunningEmulator;
+  logger: Logger;
+  issueInvitation(userName: string, ttlHours?: number): Promise<IssuedInvitation>;
+  stop(): Promise<void>;
+}
+
+export function demoSeed(groupName: string): SeedSpec {
+  return {
+    accountAlias: DEMO_ACCOUNT_ALIAS,
+    groups: [
+      {
+        name: groupName,
+        policies: [{ name: FORCE_MFA_POLICY_NAME, document: forceMfaPolicyDocument() }],
+      },
+    ],
+    users: DEMO_USERS.map((name) => ({ name, password: true })),
+  };
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const env = { ...(options.env ?? process.env) };
+  const port = Number(env.PORT ?? 3000);
+  const host = env.HOST ?? '127.0.0.1';
+  const write = options.write ?? ((line: string) => console.log(line));
+
+  let emulator: RunningEmulator | undefined;
+  let clients: ReturnType<typeof createClients>;
+  if (env.AWS_ENDPOINT_URL_IAM) {
+    // Real endpoints (or an emulator started elsewhere): the SDK reads the usual variables.
+    clients = createClients({
+      iamEndpoint: env.AWS_ENDPOINT_URL_IAM,
+      stsEndpoint: env.AWS_ENDPOINT_URL_STS,
+    });
+  } else {
+    emulator = await startEmulator(options.emulator ?? {});
+    clients = createClients({
+      iamEndpoint: emulator.url,
+      stsEndpoint: emulator.url,
+      credentials: { accessKeyId: 'AKIALOCALEMULATOR01', secretAccessKey: 'local-emulator' },
+    });
+  }
+
+  const assets = await buildWebAssets();
+  const logger = createLogger('mfa-onboarding-local', write);
+
+  // The base URL is known only once the port is: start the server, then build the app.
+  let app: ReturnType<typeof createOnboardingApp> | undefined;
+  const server = serve({
+    fetch: (req, env2) => (app ? app.fetch(req, env2) : new Response('starting', { status: 503 })),
+    port,
+    hostname: host,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  const config = loadConfig({
+    ...env,
+    PUBLIC_BASE_URL: env.PUBLIC_BASE_URL ?? `http://localhost:${actualPort}`,
+  });
+  if (emulator && options.seedDemo !== false)
+    emulator.emulator.seed(demoSeed(config.forceMfaGroup));
+  app = createOnboardingApp({ clients, config, assets, logger });
+
+  return {
+    url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${actualPort}`,
+    config,
+    emulator,
+    logger,
+    issueInvitation: (userName, ttlHours) =>
+      issueInvitation(
+        {
+          gateway: new IamGateway(clients, { deadline: Date.now() + 25_000 }),
+          config,
+          clock: () => new Date(),
+        },
+        userName,
+        ttlHours,
+      ),
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      clients.iam.destroy();
+      clients.sts.destroy();
+      await emulator?.stop();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// `npm start`: the whole service locally, against the bundled IAM/STS emulator (or the
+// endpoints in AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS), with a ready onboarding link.
+
+import { ConfigError } from '../functions/config.ts';
+import { DEMO_USERS, startLocalStack } from './dev-stack.ts';
+
+async function main(): Promise<void> {
+  const stack = await startLocalStack();
+  const demoUser = DEMO_USERS[0] as string;
+  const lines = ['', 'MFA onboarding is running locally.', `  Service:   ${stack.url}`];
+  if (stack.emulator) {
+    lines.push(
+      `  Emulator:  ${stack.emulator.url}  (IAM/STS; control API at ${stack.emulator.url}/_emulator/)`,
+      `  Account:   ${stack.emulator.emulator.state.accountId}, demo users: ${DEMO_USERS.join(', ')}`,
+    );
+  }
+  try {
+    const invitation = await stack.issueInvitation(demoUser);
+    lines.push(
+      '',
+      `Onboarding link for ${demoUser} (valid until ${invitation.expiresAt.toISOString()}):`,
+      `  ${invitation.url}`,
+      '',
+      'Open it in a browser, scan the QR code with an authenticator app, and type two codes.',
+    );
+  } catch (error) {
+    lines.push(
+      '',
+      `Could not issue a demo invitation for ${demoUser}: ${(error as Error).message}`,
+    );
+  }
+  lines.push('Press Ctrl+C to stop.', '');
+  console.log(lines.join('\n'));
+
+  const stop = () => {
+    stack.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
+  process.exit(1);
+});

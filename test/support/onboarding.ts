@@ -1,0 +1,104 @@
+// An onboarding app wired to an in-process emulator for integration tests: the production app
+// factory, real SDK clients over HTTP, a captured log, and helpers to issue invitations and
+// compute TOTP codes from a device's seed.
+
+import { beforeAll, beforeEach } from 'vitest';
+import { createClients } from '../../functions/aws/clients.ts';
+import { IamGateway } from '../../functions/aws/iam-gateway.ts';
+import { type Config, loadConfig } from '../../functions/config.ts';
+import { createLogger } from '../../functions/http/logger.ts';
+import { type IssuedInvitation, issueInvitation } from '../../functions/invitations/invitations.ts';
+import { createOnboardingApp } from '../../functions/onboarding/app.ts';
+import type { WebAssets } from '../../functions/onboarding/assets.ts';
+import { buildWebAssets } from '../../infra/web-assets.ts';
+import { demoSeed } from '../../local/dev-stack.ts';
+import { totpCode, totpStep } from '../../local/emulator/totp.ts';
+import { type EmulatorFixture, useEmulator } from './emulator.ts';
+
+/** Every log line any app in the test run wrote: the secret-scanning test reads it. */
+export const capturedLogLines: string[] = [];
+
+export interface OnboardingFixture {
+  emulator: EmulatorFixture;
+  app: ReturnType<typeof createOnboardingApp>;
+  config: Config;
+  /** Log lines written by the app during the current test. */
+  logs: string[];
+  /** Moves the app's clock (not the emulator's) forward. */
+  advanceClock(ms: number): void;
+  issue(userName: string, ttlHours?: number): Promise<IssuedInvitation & { token: string }>;
+  request(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
+}
+
+let webAssets: Promise<WebAssets> | undefined;
+
+export function useOnboarding(env: Record<string, string> = {}): OnboardingFixture {
+  const emulator = useEmulator();
+  const fixture = { emulator, logs: [] as string[] } as OnboardingFixture;
+  let clockOffset = 0;
+  beforeAll(async () => {
+    webAssets ??= buildWebAssets();
+    const config = loadConfig({ PUBLIC_BASE_URL: 'https://onboarding.example.com', ...env });
+    const clients = createClients({
+      iamEndpoint: emulator.url,
+      stsEndpoint: emulator.url,
+      credentials: { accessKeyId: 'AKIATESTONBOARDING1', secretAccessKey: 'test' },
+    });
+    const clock = () => new Date(Date.now() + clockOffset);
+    const logger = createLogger('onboarding-test', (line) => {
+      fixture.logs.push(line);
+      capturedLogLines.push(line);
+    });
+    Object.assign(fixture, {
+      config,
+      app: createOnboardingApp({ clients, config, assets: await webAssets, clock, logger }),
+      advanceClock: (ms: number) => {
+        clockOffset += ms;
+      },
+      issue: async (userName: string, ttlHours?: number) => {
+        const gateway = new IamGateway(clients, { deadline: Date.now() + 20_000 });
+        const issued = await issueInvitation({ gateway, config, clock }, userName, ttlHours);
+        return { ...issued, token: issued.url.split('#')[1] as string };
+      },
+      request: (
+        method: string,
+        path: string,
+        options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+      ) =>
+        fixture.app.request(path, {
+          method,
+          headers: {
+            ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+            ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...options.headers,
+          },
+          body:
+            options.body === undefined
+              ? undefined
+              : typeof options.body === 'string'
+                ? options.body
+                : JSON.stringify(options.body),
+        }),
+    });
+  });
+  beforeEach(() => {
+    clockOffset = 0;
+    fixture.logs.length = 0;
+    // The emulator fixture has just been reset: give it the demo account.
+    emulator.running.emulator.seed(demoSeed(fixture.config.forceMfaGroup));
+  });
+  return fixture;
+}
+
+/** Two consecutive codes as an authenticator shows them now: the previous step's and the current one. */
+export function consecutiveCodes(
+  secret: string,
+  at = new Date(),
+): { code1: string; code2: string } {
+  const step = totpStep(at);
+  return { code1: totpCode(secret, step - 1), code2: totpCode(secret, step) };
+}

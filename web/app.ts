@@ -1,0 +1,295 @@
+// The onboarding page. The invitation token arrives in the URL fragment (never sent to a
+// server by the browser), is kept in sessionStorage so a reload works, removed from the
+// address bar, and sent to the API as a bearer token.
+
+import { isMessageKey, type Lang, type MessageKey, preferredLang, setLang, t } from './i18n.ts';
+
+interface Status {
+  userName: string;
+  accountId: string;
+  accountAlias: string | null;
+  status: 'invited' | 'enrolled';
+  inForceMfaGroup: boolean;
+  mfaDevices: { serialNumber: string }[];
+  invitationExpiresAt: string;
+}
+interface Device {
+  serialNumber: string;
+  secret: string;
+  qrSvg: string;
+}
+interface Enrolled {
+  serialNumber: string;
+  next: { consoleSignInUrl: string; cliCommand: string; mfaSerialNumber: string };
+}
+interface ApiError {
+  status: number;
+  code: string;
+  attemptsRemaining?: number;
+}
+
+const TOKEN_KEY = 'mfa-onboarding-token';
+const LANG_KEY = 'mfa-onboarding-lang';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+let token: string | null = null;
+let userName = '';
+let device: Device | null = null;
+
+// ---- language --------------------------------------------------------------------------
+
+/** Sets an element's text from a message, and remembers which, so a language switch redraws it. */
+function say(el: HTMLElement, key: MessageKey, values: Record<string, string | number> = {}): void {
+  el.dataset.i18nDynamic = JSON.stringify({ key, values });
+  el.textContent = t(key, values);
+}
+
+function clear(el: HTMLElement): void {
+  delete el.dataset.i18nDynamic;
+  el.textContent = '';
+}
+
+function applyLang(lang: Lang): void {
+  setLang(lang);
+  document.documentElement.lang = lang;
+  document.title = t('brand');
+  for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]')) {
+    const key = el.dataset.i18n ?? '';
+    if (isMessageKey(key)) el.textContent = t(key);
+  }
+  for (const el of document.querySelectorAll<HTMLElement>('[data-i18n-label]')) {
+    const key = el.dataset.i18nLabel ?? '';
+    if (isMessageKey(key)) el.setAttribute('aria-label', t(key));
+  }
+  for (const el of document.querySelectorAll<HTMLElement>('[data-i18n-dynamic]')) {
+    const { key, values } = JSON.parse(el.dataset.i18nDynamic ?? '{}') as {
+      key: string;
+      values: Record<string, string>;
+    };
+    if (isMessageKey(key)) el.textContent = t(key, values);
+  }
+  for (const button of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) {
+    button.setAttribute('aria-pressed', String(button.dataset.lang === lang));
+  }
+}
+
+// ---- API -------------------------------------------------------------------------------
+
+async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      cache: 'no-store',
+      referrerPolicy: 'no-referrer',
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw { status: 0, code: 'network' } satisfies ApiError;
+  }
+  const json = (await res.json().catch(() => ({}))) as {
+    error?: { code?: string; attemptsRemaining?: number };
+  };
+  if (!res.ok) {
+    throw {
+      status: res.status,
+      code: json.error?.code ?? 'unknown',
+      attemptsRemaining: json.error?.attemptsRemaining,
+    } satisfies ApiError;
+  }
+  return json as T;
+}
+
+function errorMessage(error: ApiError): MessageKey {
+  if (error.status === 0) return 'error.network';
+  switch (error.code) {
+    case 'invalid_code':
+      return 'codes.invalid';
+    case 'too_many_attempts':
+      return 'codes.locked';
+    case 'already_enrolled':
+      return 'error.already';
+    case 'device_missing':
+    case 'device_in_use':
+    case 'setup_in_progress':
+    case 'unknown_device':
+      return 'error.restart';
+    case 'service_unavailable':
+      return 'error.busy';
+    case 'user_not_found':
+      return 'error.userGone';
+    default:
+      return 'error.generic';
+  }
+}
+
+// ---- screens ---------------------------------------------------------------------------
+
+function show(section: 'invalid' | 'enroll' | 'done'): void {
+  $('loading').hidden = true;
+  for (const id of ['invalid', 'enroll', 'done']) $(id).hidden = id !== section;
+  $('main').focus();
+}
+
+function showInvalid(key: MessageKey = 'invalid.body'): void {
+  say($('invalid-message'), key);
+  show('invalid');
+}
+
+function showDone(result: Enrolled): void {
+  say($('done-text'), 'done.body', { user: userName });
+  const link = $<HTMLAnchorElement>('console-link');
+  link.href = result.next.consoleSignInUrl;
+  link.textContent = result.next.consoleSignInUrl;
+  $('cli-command').textContent = result.next.cliCommand;
+  $('serial').textContent = result.next.mfaSerialNumber;
+  // Nothing more to do with the link: forget it.
+  sessionStorage.removeItem(TOKEN_KEY);
+  show('done');
+}
+
+function showEnroll(status: Status): void {
+  userName = status.userName;
+  const account = status.accountAlias
+    ? `${status.accountAlias} (${status.accountId})`
+    : status.accountId;
+  say($('intro-text'), 'intro.body', { user: status.userName, account });
+  say($('expiry-text'), 'intro.expires', {
+    time: new Date(status.invitationExpiresAt).toLocaleString(),
+  });
+  show('enroll');
+}
+
+function renderDevice(d: Device): void {
+  device = d;
+  const svg = new DOMParser().parseFromString(d.qrSvg, 'image/svg+xml').documentElement;
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  $('qr').replaceChildren(document.importNode(svg, true));
+  $('secret').textContent = d.secret.replace(/(.{4})(?=.)/g, '$1 ');
+  $('step-scan').hidden = false;
+  $('step-codes').hidden = false;
+  $('step-scan').querySelector('h2')?.setAttribute('tabindex', '-1');
+  $('step-scan').querySelector<HTMLElement>('h2')?.focus();
+}
+
+// ---- actions ---------------------------------------------------------------------------
+
+async function createDevice(): Promise<void> {
+  const button = $<HTMLButtonElement>('show-qr');
+  button.disabled = true;
+  clear($('enroll-error'));
+  try {
+    renderDevice(await api<Device>('POST', '/api/enrollment/device'));
+    button.hidden = true;
+  } catch (error) {
+    const e = error as ApiError;
+    if (e.status === 401) return showInvalid();
+    say($('enroll-error'), errorMessage(e));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function submitCodes(event: SubmitEvent): Promise<void> {
+  event.preventDefault();
+  const form = event.target as HTMLFormElement;
+  const submit = $<HTMLButtonElement>('submit-codes');
+  if (submit.disabled || !device) return;
+  const errorEl = $('codes-error');
+  const code1 = $<HTMLInputElement>('code1').value.replace(/\s/g, '');
+  const code2 = $<HTMLInputElement>('code2').value.replace(/\s/g, '');
+  if (!/^\d{6}$/.test(code1) || !/^\d{6}$/.test(code2)) {
+    say(errorEl, 'codes.format');
+    $(/^\d{6}$/.test(code1) ? 'code2' : 'code1').focus();
+    return;
+  }
+  if (code1 === code2) {
+    say(errorEl, 'codes.same');
+    $('code2').focus();
+    return;
+  }
+  clear(errorEl);
+  submit.disabled = true;
+  say(submit, 'codes.working');
+  try {
+    showDone(
+      await api<Enrolled>('POST', '/api/enrollment/activate', {
+        serialNumber: device.serialNumber,
+        code1,
+        code2,
+      }),
+    );
+  } catch (error) {
+    const e = error as ApiError;
+    if (e.status === 401) return showInvalid('invalid.used');
+    say(errorEl, errorMessage(e), { n: e.attemptsRemaining ?? 0 });
+    form.reset();
+    $('code1').focus();
+  } finally {
+    submit.disabled = false;
+    say(submit, 'codes.submit');
+  }
+}
+
+/** Already enrolled (maybe the group step failed earlier): finish the remaining steps. */
+async function finish(status: Status): Promise<void> {
+  userName = status.userName;
+  say($('loading'), 'done.finishing');
+  const serialNumber = status.mfaDevices[0]?.serialNumber ?? '';
+  try {
+    showDone(await api<Enrolled>('POST', '/api/enrollment/activate', { serialNumber }));
+  } catch (error) {
+    const e = error as ApiError;
+    if (e.status === 401) return showInvalid('invalid.used');
+    showInvalid(errorMessage(e));
+  }
+}
+
+async function start(): Promise<void> {
+  applyLang(preferredLang(navigator.languages, localStorage.getItem(LANG_KEY)));
+  for (const button of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) {
+    button.addEventListener('click', () => {
+      const lang = button.dataset.lang === 'ja' ? 'ja' : 'en';
+      localStorage.setItem(LANG_KEY, lang);
+      applyLang(lang);
+    });
+  }
+  $('show-qr').addEventListener('click', () => void createDevice());
+  $<HTMLFormElement>('codes-form').addEventListener('submit', (e) => void submitCodes(e));
+  $('copy-secret').addEventListener('click', () => {
+    if (!device) return;
+    navigator.clipboard
+      .writeText(device.secret)
+      .then(() => say($('copy-status'), 'scan.copied'))
+      .catch(() => clear($('copy-status')));
+  });
+  $('code1').addEventListener('input', (e) => {
+    if ((e.target as HTMLInputElement).value.length === 6) $('code2').focus();
+  });
+
+  const fragment = decodeURIComponent(location.hash.slice(1));
+  if (fragment) {
+    sessionStorage.setItem(TOKEN_KEY, fragment);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  token = sessionStorage.getItem(TOKEN_KEY);
+  if (!token) return showInvalid();
+
+  try {
+    const status = await api<Status>('GET', '/api/enrollment');
+    if (status.status === 'enrolled') return finish(status);
+    showEnroll(status);
+  } catch (error) {
+    const e = error as ApiError;
+    if (e.status === 401) return showInvalid();
+    showInvalid(errorMessage(e));
+  }
+}
+
+void start();
