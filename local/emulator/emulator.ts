@@ -131,11 +131,23 @@ export class Emulator {
     const table: OpTable | undefined =
       version === IAM_VERSION ? iamOperations : version === STS_VERSION ? stsOperations : undefined;
     if (!table) {
-      return fail(new AwsError('InvalidAction', 400, `Could not find operation ${action} for version ${version}`));
+      return fail(
+        new AwsError(
+          'InvalidAction',
+          400,
+          `Could not find operation ${action} for version ${version}`,
+        ),
+      );
     }
     const handler = Object.hasOwn(table, action) ? table[action] : undefined;
     if (!handler) {
-      return fail(new AwsError('InvalidAction', 400, `Could not find operation ${action} for version ${version}`));
+      return fail(
+        new AwsError(
+          'InvalidAction',
+          400,
+          `Could not find operation ${action} for version ${version}`,
+        ),
+      );
     }
 
     try {
@@ -152,7 +164,12 @@ export class Emulator {
         (result === undefined ? '' : el(`${action}Result`, result.length === 0 ? [''] : result)) +
         `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata>` +
         `</${action}Response>`;
-      return { status: 200, requestId, body, drop: decision.kind === 'drop-after' ? 'after' : undefined };
+      return {
+        status: 200,
+        requestId,
+        body,
+        drop: decision.kind === 'drop-after' ? 'after' : undefined,
+      };
     } catch (error) {
       if (error instanceof AwsError) return fail(error);
       console.error(`emulator: ${action} failed unexpectedly`, error);

@@ -87,7 +87,11 @@ export class FaultInjector {
     this.config = { ...config };
     const now = Date.now();
     this.globalBucket = config.throttle
-      ? new TokenBucket(config.throttle.ratePerSecond, config.throttle.burst ?? config.throttle.ratePerSecond, now)
+      ? new TokenBucket(
+          config.throttle.ratePerSecond,
+          config.throttle.burst ?? config.throttle.ratePerSecond,
+          now,
+        )
       : undefined;
     this.actionBuckets = new Map(
       Object.entries(config.actionThrottle ?? {}).map(([action, b]) => [
@@ -113,12 +117,16 @@ export class FaultInjector {
       if (scripted.fault === 'error') {
         const status = scripted.status ?? 500;
         const code = scripted.code ?? 'ServiceFailure';
-        return { kind: 'error', error: new AwsError(code, status, scripted.message ?? defaultMessage(code)) };
+        return {
+          kind: 'error',
+          error: new AwsError(code, status, scripted.message ?? defaultMessage(code)),
+        };
       }
       return { kind: scripted.fault };
     }
     const now = Date.now();
-    if (this.globalBucket && !this.globalBucket.take(now)) return { kind: 'error', error: throttling() };
+    if (this.globalBucket && !this.globalBucket.take(now))
+      return { kind: 'error', error: throttling() };
     const bucket = this.actionBuckets.get(action);
     if (bucket && !bucket.take(now)) return { kind: 'error', error: throttling() };
     if ((this.config.dropRate ?? 0) > 0 && this.random() < (this.config.dropRate ?? 0)) {
@@ -162,7 +170,9 @@ export class CallCounter {
     this.counts.set(action, (this.counts.get(action) ?? 0) + 1);
   }
   snapshot(): { total: number; byAction: Record<string, number> } {
-    const byAction = Object.fromEntries([...this.counts.entries()].sort(([a], [b]) => a.localeCompare(b)));
+    const byAction = Object.fromEntries(
+      [...this.counts.entries()].sort(([a], [b]) => a.localeCompare(b)),
+    );
     const total = [...this.counts.values()].reduce((a, b) => a + b, 0);
     return { total, byAction };
   }

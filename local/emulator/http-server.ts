@@ -58,7 +58,7 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${host}:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     emulator,
     stop: () => closeServer(server),
@@ -86,7 +86,12 @@ async function serve(emulator: Emulator, req: IncomingMessage, res: ServerRespon
   res.end(response.body);
 }
 
-async function control(emulator: Emulator, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function control(
+  emulator: Emulator,
+  url: URL,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const route = `${req.method} ${url.pathname.slice('/_emulator'.length)}`;
   const body = await readBody(req);
   let input: unknown = {};
@@ -118,7 +123,10 @@ async function control(emulator: Emulator, url: URL, req: IncomingMessage, res: 
         const { offsetMs, advanceMs } = input as { offsetMs?: number; advanceMs?: number };
         if (typeof offsetMs === 'number') emulator.clockOffsetMs = offsetMs;
         if (typeof advanceMs === 'number') emulator.clockOffsetMs += advanceMs;
-        return sendJson(res, 200, { offsetMs: emulator.clockOffsetMs, now: emulator.now().toISOString() });
+        return sendJson(res, 200, {
+          offsetMs: emulator.clockOffsetMs,
+          now: emulator.now().toISOString(),
+        });
       }
       case 'POST /seed':
         return sendJson(res, 200, emulator.seed(input as SeedSpec));
@@ -141,7 +149,10 @@ async function control(emulator: Emulator, url: URL, req: IncomingMessage, res: 
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
