@@ -1,6 +1,8 @@
 // Every setting of both functions, read once from the environment at cold start. A missing or
 // malformed value fails fast with a message naming the variable.
 
+import { type ApiKeyEntry, parseApiKeys } from './admin/api-keys.ts';
+
 export interface Config {
   /** Origin (and optional path) the onboarding page is served from, without a trailing slash. */
   publicBaseUrl: string;
@@ -15,6 +17,8 @@ export interface Config {
   maxCodeAttempts: number;
   /** The user tag that holds the pending invitation. */
   invitationTagKey: string;
+  /** Hashes and scopes of the admin API's keys (admin function only). */
+  apiKeys: ApiKeyEntry[];
 }
 
 export const MAX_INVITATION_TTL_HOURS = 30 * 24;
@@ -35,7 +39,16 @@ export function loadConfig(env: Env = process.env): Config {
     invitationTtlHours: integer(env, 'INVITATION_TTL_HOURS', 72, 1, MAX_INVITATION_TTL_HOURS),
     maxCodeAttempts: integer(env, 'MAX_CODE_ATTEMPTS', 10, 1, 100),
     invitationTagKey: INVITATION_TAG_KEY,
+    apiKeys: apiKeys(env, 'API_KEYS'),
   };
+}
+
+function apiKeys(env: Env, name: string): ApiKeyEntry[] {
+  try {
+    return parseApiKeys(read(env, name));
+  } catch (error) {
+    throw new ConfigError(`${name} ${(error as Error).message}`);
+  }
 }
 
 function read(env: Env, name: string): string | undefined {

@@ -57,3 +57,17 @@ export class ServiceUnavailableError extends AppError {
     super('AWS IAM is busy right now. Please try again shortly.');
   }
 }
+
+/** No API key, or one that is not configured (unknown, revoked). */
+export class UnauthorizedError extends AppError {
+  constructor() {
+    super('A valid API key is required (Authorization: Bearer <key>).');
+  }
+}
+
+/** A valid API key without the scope this route needs. */
+export class ForbiddenError extends AppError {
+  constructor(readonly scope: string) {
+    super(`This API key lacks the scope ${scope}.`);
+  }
+}

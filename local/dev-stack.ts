@@ -1,9 +1,12 @@
-// The whole service on one machine: the IAM/STS emulator (unless real endpoints are given), the
-// onboarding page and API, on one local HTTP server. `npm start` and the end-to-end tests both
+// The whole service on one machine: the IAM/STS emulator (unless real endpoints are given), and
+// both functions (onboarding page + API, HR/admin API) on one local HTTP server, routed by path
+// as API Gateway routes them. `npm start` and the end-to-end tests both
 // run exactly this, with the production app factories and the real SDK.
 
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { type ApiKeyEntry, hashApiKey, newApiKey, SCOPES } from '../functions/admin/api-keys.ts';
+import { createAdminApp } from '../functions/admin/app.ts';
 import { createClients } from '../functions/aws/clients.ts';
 import { IamGateway } from '../functions/aws/iam-gateway.ts';
 import { type Config, loadConfig } from '../functions/config.ts';
@@ -35,6 +38,8 @@ export interface LocalStack {
   /** The embedded emulator, when no AWS_ENDPOINT_URL_IAM was given. */
   emulator?: RunningEmulator;
   logger: Logger;
+  /** An API key with every scope: API_KEY, or one generated for this run. */
+  apiKey: string;
   issueInvitation(userName: string, ttlHours?: number): Promise<IssuedInvitation>;
   stop(): Promise<void>;
 }
@@ -78,10 +83,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const assets = await buildWebAssets();
   const logger = createLogger('mfa-onboarding-local', write);
 
-  // The base URL is known only once the port is: start the server, then build the app.
-  let app: ReturnType<typeof createOnboardingApp> | undefined;
+  // The base URL is known only once the port is: start the server, then build the apps.
+  let route: ((req: Request, env: unknown) => Response | Promise<Response>) | undefined;
   const server = serve({
-    fetch: (req, env2) => (app ? app.fetch(req, env2) : new Response('starting', { status: 503 })),
+    fetch: (req, env2) => (route ? route(req, env2) : new Response('starting', { status: 503 })),
     port,
     hostname: host,
   });
@@ -90,19 +95,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     server.once('error', reject);
   });
   const actualPort = (server.address() as AddressInfo).port;
-  const config = loadConfig({
+  const apiKey = env.API_KEY ?? newApiKey().key;
+  const localKey: ApiKeyEntry = { name: 'local', scopes: [...SCOPES], sha256: hashApiKey(apiKey) };
+  const configured = loadConfig({
     ...env,
     PUBLIC_BASE_URL: env.PUBLIC_BASE_URL ?? `http://localhost:${actualPort}`,
   });
+  const config: Config = { ...configured, apiKeys: [...configured.apiKeys, localKey] };
   if (emulator && options.seedDemo !== false)
     emulator.emulator.seed(demoSeed(config.forceMfaGroup));
-  app = createOnboardingApp({ clients, config, assets, logger });
+  const onboarding = createOnboardingApp({ clients, config, assets, logger });
+  const admin = createAdminApp({ clients, config, logger });
+  route = (req, env2) =>
+    (isAdminPath(new URL(req.url).pathname) ? admin : onboarding).fetch(req, env2);
 
   return {
     url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${actualPort}`,
     config,
     emulator,
     logger,
+    apiKey,
     issueInvitation: (userName, ttlHours) =>
       issueInvitation(
         {
@@ -120,4 +132,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await emulator?.stop();
     },
   };
+}
+
+/** The admin function's routes (API Gateway sends these to it); everything else is onboarding. */
+export function isAdminPath(pathname: string): boolean {
+  return pathname.startsWith('/v1/') || pathname === '/openapi.json' || pathname === '/healthz';
 }

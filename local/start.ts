@@ -29,7 +29,16 @@ async function main(): Promise<void> {
       `Could not issue a demo invitation for ${demoUser}: ${(error as Error).message}`,
     );
   }
-  lines.push('Press Ctrl+C to stop.', '');
+  lines.push(
+    '',
+    `Admin API key (all scopes${process.env.API_KEY ? ', from API_KEY' : ', generated for this run; set API_KEY to choose one'}):`,
+    `  ${stack.apiKey}`,
+    `  curl -H "Authorization: Bearer ${stack.apiKey}" ${stack.url}/v1/compliance/users-without-mfa`,
+    `  API description: ${stack.url}/openapi.json`,
+    '',
+    'Press Ctrl+C to stop.',
+    '',
+  );
   console.log(lines.join('\n'));
 
   const stop = () => {

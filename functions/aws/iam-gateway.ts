@@ -26,6 +26,7 @@ export type IamErrorKind =
   | 'limit-exceeded'
   | 'invalid-input'
   | 'access-denied'
+  | 'report-not-ready'
   | 'other';
 
 /** An IAM error the retries could not (or must not) absorb, by kind. */
@@ -53,6 +54,9 @@ const KINDS: Record<string, IamErrorKind> = {
   ValidationError: 'invalid-input',
   AccessDenied: 'access-denied',
   AccessDeniedException: 'access-denied',
+  CredentialReportNotPresentException: 'report-not-ready',
+  CredentialReportNotReadyException: 'report-not-ready',
+  CredentialReportExpiredException: 'report-not-ready',
 };
 
 export interface IamUser {
@@ -79,7 +83,7 @@ export const RETRY_AFTER_SECONDS = 5;
 
 export class IamGateway {
   constructor(
-    private readonly clients: IamClients,
+    protected readonly clients: IamClients,
     private readonly retry: RetryOptions,
   ) {}
 

@@ -19,3 +19,38 @@ export const activationRequest = z
   });
 
 export type ActivationRequest = z.infer<typeof activationRequest>;
+
+// Responses, for the OpenAPI document.
+
+const mfaDevice = z.object({ serialNumber: z.string(), enableDate: z.iso.datetime().nullable() });
+
+export const enrollmentStatusResponse = z.object({
+  userName: z.string(),
+  accountId: z.string(),
+  accountAlias: z.string().nullable(),
+  status: z.enum(['invited', 'enrolled']),
+  groupName: z.string(),
+  inForceMfaGroup: z.boolean(),
+  mfaDevices: z.array(mfaDevice),
+  invitationExpiresAt: z.iso.datetime(),
+});
+
+export const newDeviceResponse = z.object({
+  serialNumber: z.string(),
+  secret: z.string().meta({ description: 'Base32 TOTP seed. Shown once; never stored or logged.' }),
+  otpauthUri: z.string(),
+  qrSvg: z
+    .string()
+    .meta({ description: 'The otpauth URI as an SVG QR code, rendered by the service' }),
+});
+
+export const activationResponse = z.object({
+  status: z.literal('enrolled'),
+  serialNumber: z.string(),
+  groupName: z.string(),
+  next: z.object({
+    consoleSignInUrl: z.string(),
+    mfaSerialNumber: z.string(),
+    cliCommand: z.string(),
+  }),
+});

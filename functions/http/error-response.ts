@@ -8,10 +8,12 @@ import { IamError } from '../aws/iam-gateway.ts';
 import {
   BadInputError,
   ConflictError,
+  ForbiddenError,
   InvalidCodeError,
   InvitationInvalidError,
   ServiceUnavailableError,
   TooManyAttemptsError,
+  UnauthorizedError,
   UserNotFoundError,
 } from '../errors.ts';
 import type { Logger } from './logger.ts';
@@ -37,6 +39,15 @@ interface Mapped {
 export function mapError(error: unknown): Mapped | undefined {
   if (error instanceof InvitationInvalidError)
     return { status: 401, body: errorBody('invalid_invitation', error.message) };
+  if (error instanceof UnauthorizedError) {
+    return {
+      status: 401,
+      body: errorBody('unauthorized', error.message),
+      headers: { 'WWW-Authenticate': 'Bearer' },
+    };
+  }
+  if (error instanceof ForbiddenError)
+    return { status: 403, body: errorBody('forbidden', error.message) };
   if (error instanceof BadInputError)
     return { status: 400, body: errorBody(error.code, error.message) };
   if (error instanceof UserNotFoundError)

@@ -12,6 +12,8 @@ export const REQUEST_BUDGET_MS = 25_000;
 
 export interface RequestVariables {
   requestId: string;
+  /** Epoch ms by which all IAM work of this request must be done. */
+  deadline: number;
   gateway: IamGateway;
   logger: Logger;
   sourceIp: string;
@@ -31,6 +33,7 @@ export function requestContext(
     c.set('requestId', requestId);
     c.set('logger', requestLogger);
     c.set('sourceIp', sourceIp(c));
+    c.set('deadline', started + budgetMs);
     c.set('gateway', new IamGateway(clients, { deadline: started + budgetMs }));
     await next();
     c.header('X-Request-Id', requestId);

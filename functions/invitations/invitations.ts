@@ -130,6 +130,21 @@ export async function clearInvitation(
   await gateway.untagUser(userName, config.invitationTagKey);
 }
 
+/** Revokes a user's pending invitation (HR). Idempotent: no invitation is not an error. */
+export async function revokeInvitation(
+  { gateway, config }: Pick<InvitationDeps, 'gateway' | 'config'>,
+  userName: string,
+): Promise<void> {
+  const user = await getUserOrNotFound(gateway, userName);
+  if (!isUnderUserPath(config, user)) {
+    throw new BadInputError(
+      `User ${user.userName} is outside the path ${config.userPathPrefix} this service manages.`,
+      'user_outside_path',
+    );
+  }
+  await clearInvitation({ gateway, config }, user.userName);
+}
+
 async function getUserOrNotFound(gateway: IamGateway, userName: string): Promise<IamUser> {
   try {
     return await gateway.getUser(userName);

@@ -1,0 +1,153 @@
+// The HR and admin function: invitations, one user's status, and the live report of users
+// without MFA. Authenticated with scoped API keys; documented at /openapi.json.
+
+import { Hono } from 'hono';
+import type { IamClients } from '../aws/iam-gateway.ts';
+import { IamInventory } from '../aws/iam-inventory.ts';
+import { toCsv } from '../compliance/csv.ts';
+import { type ComplianceReport, scanUsersWithoutMfa } from '../compliance/scan.ts';
+import type { Config } from '../config.ts';
+import { errorBody, onErrorHandler } from '../http/error-response.ts';
+import { createLogger, type Logger } from '../http/logger.ts';
+import { requestContext } from '../http/request-context.ts';
+import { securityHeaders } from '../http/security-headers.ts';
+import { validated } from '../http/validation.ts';
+import { type Clock, issueInvitation, revokeInvitation } from '../invitations/invitations.ts';
+import { openApiDocument } from '../openapi/document.ts';
+import { type AdminEnv, requireScope } from './auth.ts';
+import { complianceQuery, invitationRequest, userPathParams } from './schemas.ts';
+import { userStatus } from './user-status.ts';
+
+export interface AdminDeps {
+  clients: IamClients;
+  config: Config;
+  clock?: Clock;
+  logger?: Logger;
+  requestBudgetMs?: number;
+  /** Tuning of the compliance scan (tests shorten the credential-report wait). */
+  scan?: { reportWaitMs?: number; maxPerUserChecks?: number };
+}
+
+export function createAdminApp(deps: AdminDeps) {
+  const { config, clients } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const logger = deps.logger ?? createLogger('admin');
+  const keys = config.apiKeys;
+  const app = new Hono<AdminEnv>();
+
+  app.use(requestContext(clients, logger, deps.requestBudgetMs));
+  app.use(securityHeaders);
+  app.onError(onErrorHandler(logger));
+  app.notFound((c) => c.json(errorBody('not_found', 'No such route.'), 404));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/openapi.json', (c) => c.json(openApiDocument(config)));
+
+  app.post(
+    '/v1/invitations',
+    requireScope(keys, 'invitations:write'),
+    validated('json', invitationRequest),
+    async (c) => {
+      const { userName, ttlHours } = c.req.valid('json');
+      const issued = await issueInvitation(
+        { gateway: c.get('gateway'), config, clock },
+        userName,
+        ttlHours,
+      );
+      c.get('logger').info('admin.invitation_issued', {
+        keyName: c.get('apiKeyName'),
+        userName: issued.userName,
+        expiresAt: issued.expiresAt.toISOString(),
+      });
+      return c.json(
+        { userName: issued.userName, url: issued.url, expiresAt: issued.expiresAt.toISOString() },
+        201,
+      );
+    },
+  );
+
+  app.delete(
+    '/v1/invitations/:userName',
+    requireScope(keys, 'invitations:write'),
+    validated('param', userPathParams),
+    async (c) => {
+      const { userName } = c.req.valid('param');
+      await revokeInvitation({ gateway: c.get('gateway'), config }, userName);
+      c.get('logger').info('admin.invitation_revoked', { keyName: c.get('apiKeyName'), userName });
+      return c.body(null, 204);
+    },
+  );
+
+  app.get(
+    '/v1/users/:userName',
+    requireScope(keys, 'users:read'),
+    validated('param', userPathParams),
+    async (c) => {
+      const { userName } = c.req.valid('param');
+      return c.json(await userStatus(c.get('gateway'), config, clock, userName));
+    },
+  );
+
+  app.get(
+    '/v1/compliance/users-without-mfa',
+    requireScope(keys, 'compliance:read'),
+    validated('query', complianceQuery),
+    async (c) => {
+      const query = c.req.valid('query');
+      const inventory = new IamInventory(clients, { deadline: c.get('deadline') });
+      const report = await scanUsersWithoutMfa(
+        {
+          inventory,
+          forceMfaGroup: config.forceMfaGroup,
+          accountId: () => inventory.accountId(),
+          now: clock,
+          ...deps.scan,
+        },
+        {
+          pathPrefix: query.pathPrefix,
+          consoleOnly: query.consoleOnly,
+          createdBefore: query.createdBefore ? new Date(query.createdBefore) : undefined,
+        },
+      );
+      c.get('logger').info('admin.compliance_report', {
+        keyName: c.get('apiKeyName'),
+        totalUsers: report.totalUsers,
+        usersWithoutMfa: report.users.length,
+        format: query.format,
+      });
+      if (query.format === 'csv') return csvResponse(report);
+      return c.json(report);
+    },
+  );
+
+  return app;
+}
+
+export const COMPLIANCE_CSV_COLUMNS = [
+  'userName',
+  'arn',
+  'path',
+  'createDate',
+  'passwordLastUsed',
+  'consoleAccess',
+  'inForceMfaGroup',
+  'evidence',
+] as const;
+
+function csvResponse(report: ComplianceReport): Response {
+  const body = toCsv(
+    [...COMPLIANCE_CSV_COLUMNS],
+    report.users.map((u) => COMPLIANCE_CSV_COLUMNS.map((column) => u[column])),
+  );
+  const sourceOfOthers = report.sources.otherMfaDevicesAndConsoleAccess;
+  return new Response(body, {
+    headers: {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="users-without-mfa-${report.generatedAt.slice(0, 10)}.csv"`,
+      'X-Generated-At': report.generatedAt,
+      'X-Credential-Report-Generated-At':
+        'generatedAt' in sourceOfOthers ? sourceOfOthers.generatedAt : 'unavailable',
+      'X-Total-Users': String(report.totalUsers),
+    },
+  });
+}

@@ -1,0 +1,51 @@
+// One user's MFA status for HR tooling: devices, force-MFA group membership and the pending
+// invitation (three IAM calls, in parallel after GetUser).
+
+import type { IamGateway } from '../aws/iam-gateway.ts';
+import { isIamError } from '../aws/iam-gateway.ts';
+import type { Config } from '../config.ts';
+import { UserNotFoundError } from '../errors.ts';
+import type { Clock } from '../invitations/invitations.ts';
+import { decodeInvitationTag } from '../invitations/token.ts';
+
+export interface UserStatus {
+  userName: string;
+  arn: string;
+  mfaEnabled: boolean;
+  mfaDevices: { serialNumber: string; enableDate: string | null }[];
+  inForceMfaGroup: boolean;
+  invitation: { expiresAt: string } | null;
+}
+
+export async function userStatus(
+  gateway: IamGateway,
+  config: Config,
+  clock: Clock,
+  userName: string,
+): Promise<UserStatus> {
+  let user: Awaited<ReturnType<IamGateway['getUser']>>;
+  try {
+    user = await gateway.getUser(userName);
+  } catch (error) {
+    if (isIamError(error, 'not-found')) throw new UserNotFoundError(userName);
+    throw error;
+  }
+  const [devices, groups] = await Promise.all([
+    gateway.listMfaDevices(user.userName),
+    gateway.listGroupsForUser(user.userName),
+  ]);
+  const invitation = decodeInvitationTag(user.tags[config.invitationTagKey]);
+  const pending =
+    invitation && invitation.expiresAt.getTime() > clock().getTime() ? invitation : undefined;
+  return {
+    userName: user.userName,
+    arn: user.arn,
+    mfaEnabled: devices.length > 0,
+    mfaDevices: devices.map((d) => ({
+      serialNumber: d.serialNumber,
+      enableDate: d.enableDate?.toISOString() ?? null,
+    })),
+    inForceMfaGroup: groups.some((g) => g.toLowerCase() === config.forceMfaGroup.toLowerCase()),
+    invitation: pending ? { expiresAt: pending.expiresAt.toISOString() } : null,
+  };
+}

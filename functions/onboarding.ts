@@ -1,0 +1,14 @@
+// Lambda entry of the employee-facing function (API Gateway HTTP API → Hono).
+import { handle } from 'hono/aws-lambda';
+import { createClients } from './aws/clients.ts';
+import { loadConfig } from './config.ts';
+import { createOnboardingApp } from './onboarding/app.ts';
+import { embeddedWebAssets } from './onboarding/embedded-assets.ts';
+
+export const handler = handle(
+  createOnboardingApp({
+    clients: createClients(),
+    config: loadConfig(),
+    assets: embeddedWebAssets(),
+  }),
+);
