@@ -28,12 +28,9 @@ export const invitationRequest = z
 
 export const invitationResponse = z.object({
   userName,
-  url: z
-    .string()
-    .meta({
-      description:
-        'The onboarding link; the token is in the fragment. Send it to the employee only.',
-    }),
+  url: z.string().meta({
+    description: 'The onboarding link; the token is in the fragment. Send it to the employee only.',
+  }),
   expiresAt: z.iso.datetime(),
 });
 
@@ -69,12 +66,9 @@ export const complianceQuery = z
     consoleOnly: booleanString
       .optional()
       .meta({ description: 'Only users with (or possibly with) a console password' }),
-    createdBefore: z.iso
-      .datetime({ offset: true })
-      .optional()
-      .meta({
-        description: 'Leave out users created at or after this time (a grace period for new hires)',
-      }),
+    createdBefore: z.iso.datetime({ offset: true }).optional().meta({
+      description: 'Leave out users created at or after this time (a grace period for new hires)',
+    }),
   })
   .strict();
 
