@@ -17,8 +17,8 @@ import { issueInvitation } from '../../functions/invitations/invitations.ts';
 import { createOnboardingApp } from '../../functions/onboarding/app.ts';
 import { buildWebAssets } from '../../infra/web-assets.ts';
 import { demoSeed } from '../../local/dev-stack.ts';
+import { generateAccount } from '../../local/emulator/generate-account.ts';
 import { startEmulator } from '../../local/emulator/http-server.ts';
-import { generateAccount } from '../../local/emulator/seed.ts';
 import { totpCode, totpStep } from '../../local/emulator/totp.ts';
 
 const USERS = 5000;

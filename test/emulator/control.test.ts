@@ -27,8 +27,9 @@ import {
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateAccount } from '../../local/emulator/generate-account.ts';
 import { type RunningEmulator, startEmulator } from '../../local/emulator/http-server.ts';
-import { applySeed, generateAccount, type SeedSpec } from '../../local/emulator/seed.ts';
+import { applySeed, type SeedSpec } from '../../local/emulator/seed.ts';
 import { type AccountStateJson, createAccountState } from '../../local/emulator/state.ts';
 import { totpCode, totpStep } from '../../local/emulator/totp.ts';
 import { clientConfig, sdkError, useEmulator } from '../support/emulator.ts';
