@@ -41,7 +41,6 @@
 
 import { randomBytes } from 'node:crypto';
 import { AwsError, accessDenied, validationError } from '../errors.ts';
-import { memberName } from '../params.ts';
 import { type AccountState, newId, rootArn } from '../state.ts';
 import { matchCode } from '../totp.ts';
 import { el, isoSeconds, type XmlNode } from '../xml.ts';
