@@ -29,13 +29,20 @@ export async function buildWebAssets(): Promise<WebAssets> {
   };
   const script = hashed('app', 'js', output('.js'));
   const style = hashed('styles', 'css', output('.css'));
+  // Served from 'self' (the CSP allows no data: image); without one the browser asks for
+  // /favicon.ico on every visit and logs a 404.
+  const icon = hashed('icon', 'svg', await readFile(`${webDir}icon.svg`, 'utf8'));
   const template = await readFile(`${webDir}index.html`, 'utf8');
-  const html = template.replace('{{script}}', script.name).replace('{{style}}', style.name);
+  const html = template
+    .replace('{{script}}', script.name)
+    .replace('{{style}}', style.name)
+    .replace('{{icon}}', icon.name);
   return {
     html,
     files: {
       [script.name]: { body: script.body, contentType: 'text/javascript; charset=utf-8' },
       [style.name]: { body: style.body, contentType: 'text/css; charset=utf-8' },
+      [icon.name]: { body: icon.body, contentType: 'image/svg+xml' },
     },
   };
 }

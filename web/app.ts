@@ -2,7 +2,15 @@
 // server by the browser), is kept in sessionStorage so a reload works, removed from the
 // address bar, and sent to the API as a bearer token.
 
-import { isMessageKey, type Lang, type MessageKey, preferredLang, setLang, t } from './i18n.ts';
+import {
+  currentLang,
+  isMessageKey,
+  type Lang,
+  type MessageKey,
+  preferredLang,
+  setLang,
+  t,
+} from './i18n.ts';
 
 interface Status {
   userName: string;
@@ -16,6 +24,7 @@ interface Status {
 interface Device {
   serialNumber: string;
   secret: string;
+  otpauthUri: string;
   qrSvg: string;
 }
 interface Enrolled {
@@ -36,6 +45,7 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 let token: string | null = null;
 let userName = '';
 let device: Device | null = null;
+let expiresAt: string | null = null;
 
 // ---- language --------------------------------------------------------------------------
 
@@ -72,6 +82,18 @@ function applyLang(lang: Lang): void {
   for (const button of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) {
     button.setAttribute('aria-pressed', String(button.dataset.lang === lang));
   }
+  // Dates are formatted for the language, so they are redrawn rather than kept as text.
+  if (expiresAt) say($('expiry-text'), 'intro.expires', { time: formatTime(expiresAt) });
+}
+
+/** A moment in the page's language (in the browser's own variant of it), to the minute. */
+function formatTime(iso: string): string {
+  const lang = currentLang();
+  const locale = navigator.languages.find((l) => l.toLowerCase().startsWith(lang)) ?? lang;
+  return new Intl.DateTimeFormat(locale, {
+    dateStyle: 'long',
+    timeStyle: 'short',
+  }).format(new Date(iso));
 }
 
 // ---- API -------------------------------------------------------------------------------
@@ -146,11 +168,25 @@ function showDone(result: Enrolled): void {
   const link = $<HTMLAnchorElement>('console-link');
   link.href = result.next.consoleSignInUrl;
   link.textContent = result.next.consoleSignInUrl;
-  $('cli-command').textContent = result.next.cliCommand;
+  $('cli-command').replaceChildren(...commandWords(result.next.cliCommand));
   $('serial').textContent = result.next.mfaSerialNumber;
   // Nothing more to do with the link: forget it.
   sessionStorage.removeItem(TOKEN_KEY);
   show('done');
+}
+
+/**
+ * A shell command as words that wrap only at the spaces between them (never at the hyphens
+ * inside `--token-code`); a word too long for a phone (the ARN) may wrap anywhere. The text
+ * is unchanged, so it copies exactly.
+ */
+function commandWords(command: string): (Node | string)[] {
+  return command.split(' ').flatMap((word, i) => {
+    const span = document.createElement('span');
+    span.className = word.length > 24 ? 'long-word' : 'word';
+    span.textContent = word;
+    return i === 0 ? [span] : [' ', span];
+  });
 }
 
 function showEnroll(status: Status): void {
@@ -159,9 +195,8 @@ function showEnroll(status: Status): void {
     ? `${status.accountAlias} (${status.accountId})`
     : status.accountId;
   say($('intro-text'), 'intro.body', { user: status.userName, account });
-  say($('expiry-text'), 'intro.expires', {
-    time: new Date(status.invitationExpiresAt).toLocaleString(),
-  });
+  expiresAt = status.invitationExpiresAt;
+  say($('expiry-text'), 'intro.expires', { time: formatTime(expiresAt) });
   show('enroll');
 }
 
@@ -172,10 +207,15 @@ function renderDevice(d: Device): void {
   svg.setAttribute('focusable', 'false');
   $('qr').replaceChildren(document.importNode(svg, true));
   $('secret').textContent = d.secret.replace(/(.{4})(?=.)/g, '$1 ');
+  // On a phone the QR code cannot be scanned by the phone itself: the app can open the key.
+  $<HTMLAnchorElement>('open-app').href = d.otpauthUri;
   $('step-scan').hidden = false;
   $('step-codes').hidden = false;
-  $('step-scan').querySelector('h2')?.setAttribute('tabindex', '-1');
-  $('step-scan').querySelector<HTMLElement>('h2')?.focus();
+  const heading = $('step-scan').querySelector<HTMLElement>('h2');
+  heading?.setAttribute('tabindex', '-1');
+  heading?.focus({ preventScroll: true });
+  // Bring the QR code into view (on a phone it is below the fold when the button is pressed).
+  $('step-scan').scrollIntoView({ block: 'start' });
 }
 
 // ---- actions ---------------------------------------------------------------------------
@@ -269,9 +309,15 @@ async function start(): Promise<void> {
       .then(() => say($('copy-status'), 'scan.copied'))
       .catch(() => clear($('copy-status')));
   });
-  $('code1').addEventListener('input', (e) => {
-    if ((e.target as HTMLInputElement).value.length === 6) $('code2').focus();
-  });
+  for (const id of ['code1', 'code2']) {
+    $(id).addEventListener('input', (e) => {
+      // Digits only: a pasted "123 456" (as some apps show codes) becomes "123456".
+      const input = e.target as HTMLInputElement;
+      const digits = input.value.replace(/\D/g, '').slice(0, 6);
+      if (digits !== input.value) input.value = digits;
+      if (id === 'code1' && digits.length === 6) $('code2').focus();
+    });
+  }
 
   const fragment = decodeURIComponent(location.hash.slice(1));
   if (fragment) {

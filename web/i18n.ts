@@ -21,6 +21,7 @@ const en = {
   'scan.title': 'Scan the QR code',
   'scan.body': 'In the app, add an account and scan this code.',
   'scan.qrLabel': 'QR code for your new MFA device',
+  'scan.openApp': 'On this phone? Open it in the authenticator app',
   'scan.manual': "Can't scan? Type this key instead",
   'scan.manualBody': 'Choose “enter a setup key” in the app, choose time-based, and type:',
   'scan.copy': 'Copy',
@@ -80,6 +81,7 @@ const ja: Record<Key, string> = {
   'scan.title': 'QR コードを読み取る',
   'scan.body': 'アプリでアカウントを追加し、この QR コードを読み取ってください。',
   'scan.qrLabel': '新しい仮想 MFA デバイスの QR コード',
+  'scan.openApp': 'このスマートフォンで設定する場合: 認証アプリで開く',
   'scan.manual': '読み取れない場合はキーを入力してください',
   'scan.manualBody':
     'アプリで「セットアップキーを入力」を選び、時間ベースを選んで次のキーを入力します。',

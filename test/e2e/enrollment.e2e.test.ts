@@ -1,0 +1,445 @@
+// End to end: the real onboarding page in the system Chromium, against the whole local stack
+// (`npm start`'s startLocalStack: the emulator and the onboarding app on one HTTP server). The
+// test reads the QR code off the screen like a phone would, computes the codes an authenticator
+// app shows, types them, and checks the result in IAM through the real SDK.
+
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import {
+  CreateUserCommand,
+  GetGroupCommand,
+  GetUserCommand,
+  IAMClient,
+  ListMFADevicesCommand,
+  TagUserCommand,
+} from '@aws-sdk/client-iam';
+import jsQRModule from 'jsqr';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { INVITATION_TAG_KEY } from '../../functions/config.ts';
+import { decodeInvitationTag, encodeInvitationTag } from '../../functions/invitations/token.ts';
+import { type LocalStack, startLocalStack } from '../../local/dev-stack.ts';
+import { totpCode, totpStep } from '../../local/emulator/totp.ts';
+
+// jsqr is CommonJS with an ES-style `export default` in its types: under NodeNext the default
+// import is the whole module, whose `default` is the function (at run time too).
+const jsQR = jsQRModule.default;
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  console.warn(
+    `Skipping the browser end-to-end tests: ${CHROMIUM} does not exist. ` +
+      'Install it with `apt-get install -y chromium` (.ci/run does this).',
+  );
+}
+
+const SCREENSHOTS = 'test-results/e2e';
+const PHONE = { width: 390, height: 844 };
+const INTRO_EN = 'Set up multi-factor authentication (MFA)';
+const INTRO_JA = '多要素認証 (MFA) を設定します';
+
+interface Device {
+  uri: string;
+  secret: string;
+}
+
+/** The codes an authenticator app shows now: the previous step's and the current one. */
+function codesNow(secret: string): { code1: string; code2: string } {
+  const step = totpStep(new Date());
+  return { code1: totpCode(secret, step - 1), code2: totpCode(secret, step) };
+}
+
+/** Two consecutive codes of the device, but from an hour ago: well outside the ±2 step window. */
+function staleCodes(secret: string): { code1: string; code2: string } {
+  const step = totpStep(new Date()) - 120;
+  return { code1: totpCode(secret, step), code2: totpCode(secret, step + 1) };
+}
+
+/** The token part after the user name: `<user>.<secret>`, where user names may contain dots. */
+function tokenSecret(url: string): string {
+  const token = decodeURIComponent(new URL(url).hash.slice(1));
+  return token.slice(token.lastIndexOf('.') + 1);
+}
+
+describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
+  let stack: LocalStack;
+  let browser: Browser;
+  let iam: IAMClient;
+  let context: BrowserContext | undefined;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    await mkdir(SCREENSHOTS, { recursive: true });
+    stack = await startLocalStack({ env: { PORT: '0' }, write: (line) => logs.push(line) });
+    if (!stack.emulator) throw new Error('the local stack started without its emulator');
+    iam = new IAMClient({
+      endpoint: stack.emulator.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'e2e-test' },
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+        '--disable-quic',
+      ],
+    });
+  });
+
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail') {
+      const name = task.name.replace(/[^\w]+/g, '-').slice(0, 60);
+      for (const [i, page] of (context?.pages() ?? []).entries()) {
+        await page
+          .screenshot({ path: `${SCREENSHOTS}/failed-${name}-${i}.png`, fullPage: true })
+          .catch(() => {});
+      }
+    }
+    await context?.close();
+    context = undefined;
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    iam?.destroy();
+    await stack?.stop();
+  });
+
+  async function newPage(locale: 'en-US' | 'ja-JP' = 'en-US'): Promise<Page> {
+    context = await browser.newContext({
+      viewport: PHONE,
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      locale,
+      colorScheme: 'light',
+    });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    return page;
+  }
+
+  async function newUser(userName: string): Promise<string> {
+    await iam.send(new CreateUserCommand({ UserName: userName }));
+    return userName;
+  }
+
+  async function shot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+  }
+
+  async function waitForIntro(page: Page, title = INTRO_EN): Promise<void> {
+    try {
+      await page.getByRole('heading', { level: 1, name: title }).waitFor();
+    } catch (error) {
+      const shown = await page
+        .locator('main')
+        .ariaSnapshot()
+        .catch(() => '(no page)');
+      throw new Error(
+        `the intro "${title}" did not appear. The page shows:\n${shown}\n` +
+          `Last service log lines:\n${logs.slice(-5).join('\n')}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** Screenshots the QR code as it is on the screen and decodes it, as a phone's camera would. */
+  async function readQrCode(page: Page, name?: string): Promise<Device> {
+    const qr = page.getByRole('img', { name: 'QR code for your new MFA device' });
+    await qr.locator('svg').waitFor();
+    const png = PNG.sync.read(
+      await qr.screenshot(name ? { path: `${SCREENSHOTS}/${name}.png` } : {}),
+    );
+    const decoded = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
+    if (!decoded) throw new Error('the QR code on the page could not be decoded');
+    const uri = new URL(decoded.data);
+    expect(uri.protocol).toBe('otpauth:');
+    expect(uri.host).toBe('totp');
+    const secret = uri.searchParams.get('secret');
+    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    return { uri: decoded.data, secret: secret as string };
+  }
+
+  async function codeFields(page: Page) {
+    return {
+      code1: page.getByLabel('First code', { exact: true }),
+      code2: page.getByLabel('Second code (after it changes)', { exact: true }),
+    };
+  }
+
+  async function expectEnrolled(userName: string, serialNumber: string): Promise<void> {
+    const devices = await iam.send(new ListMFADevicesCommand({ UserName: userName }));
+    expect(devices.MFADevices?.map((d) => d.SerialNumber)).toEqual([serialNumber]);
+    const group = await iam.send(new GetGroupCommand({ GroupName: 'force-mfa' }));
+    expect(group.Users?.map((u) => u.UserName)).toContain(userName);
+    const user = await iam.send(new GetUserCommand({ UserName: userName }));
+    expect((user.User?.Tags ?? []).map((t) => t.Key)).not.toContain(INVITATION_TAG_KEY);
+  }
+
+  function serialOf(userName: string): string {
+    const accountId = stack.emulator?.emulator.state.accountId;
+    return `arn:aws:iam::${accountId}:mfa/mfa-onboarding/onboarding-${userName}`;
+  }
+
+  it('enrolls tanaka.hanako: QR code read off the screen, two codes, IAM updated', async () => {
+    const { url } = await stack.issueInvitation('tanaka.hanako');
+    const page = await newPage('en-US');
+    await page.goto(url);
+
+    await waitForIntro(page);
+    await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('en');
+    expect(await page.locator('#intro-text').textContent()).toContain('tanaka.hanako');
+    await shot(page, '1-intro');
+
+    await page.getByRole('button', { name: 'I have an app — show the QR code' }).click();
+    const device = await readQrCode(page, '2-qr-code');
+    expect(device.uri).toContain('tanaka.hanako');
+    // On a phone, the phone cannot scan its own screen: a link hands the same key to the app.
+    const openApp = page.getByRole('link', { name: 'Open it in the authenticator app' });
+    expect(await openApp.isVisible()).toBe(true);
+    expect(await openApp.getAttribute('href')).toBe(device.uri);
+    // Pressing the button brought the QR code into view.
+    expect(await page.locator('#qr').isVisible()).toBe(true);
+    const qrBox = await page.locator('#qr').boundingBox();
+    expect(qrBox && qrBox.y + qrBox.height).toBeLessThanOrEqual(PHONE.height);
+    await page.screenshot({ path: `${SCREENSHOTS}/2-qr-viewport.png` });
+    await shot(page, '2-qr');
+
+    const { code1, code2 } = await codeFields(page);
+    const codes = codesNow(device.secret);
+    await code1.fill(codes.code1);
+    await code2.fill(codes.code2);
+    await shot(page, '3-codes-typed');
+    await code2.press('Enter');
+
+    const done = page.getByRole('heading', { level: 1, name: 'MFA is set up' });
+    await done.waitFor();
+    await shot(page, '4-success');
+    const serial = serialOf('tanaka.hanako');
+    const consoleLink = page.getByRole('link', {
+      name: 'https://example-corp.signin.aws.amazon.com/console',
+    });
+    expect(await consoleLink.getAttribute('href')).toBe(
+      'https://example-corp.signin.aws.amazon.com/console',
+    );
+    expect(await page.locator('#cli-command').textContent()).toBe(
+      `aws sts get-session-token --serial-number ${serial} --token-code <code>`,
+    );
+    expect(await page.locator('#serial').textContent()).toBe(serial);
+
+    await expectEnrolled('tanaka.hanako', serial);
+
+    // Neither the seed nor the invitation secret went to the log.
+    const logText = logs.join('\n');
+    expect(logText).toContain('enrollment.completed');
+    expect(logText).not.toContain(device.secret);
+    expect(logText).not.toContain(tokenSecret(url));
+  });
+
+  it('speaks Japanese to a Japanese browser, and switches to English on request', async () => {
+    const userName = await newUser('e2e-ja');
+    const { url } = await stack.issueInvitation(userName);
+    const page = await newPage('ja-JP');
+    await page.goto(url);
+
+    await waitForIntro(page, INTRO_JA);
+    expect(await page.locator('html').getAttribute('lang')).toBe('ja');
+    expect(await page.title()).toBe('AWS 多要素認証 (MFA) の設定');
+    expect(await page.locator('#intro-text').textContent()).toContain('IAM ユーザー e2e-ja');
+    expect(await page.locator('#expiry-text').textContent()).toMatch(
+      /^このリンクの有効期限: \d{4}年/,
+    );
+    const japanese = page.getByRole('button', { name: '日本語' });
+    const english = page.getByRole('button', { name: 'English' });
+    expect(await japanese.getAttribute('aria-pressed')).toBe('true');
+    await shot(page, 'ja-intro');
+
+    await english.click();
+    await waitForIntro(page, INTRO_EN);
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    expect(await page.locator('#intro-text').textContent()).toContain('IAM user e2e-ja');
+    expect(await english.getAttribute('aria-pressed')).toBe('true');
+    expect(await japanese.getAttribute('aria-pressed')).toBe('false');
+    // Text filled in from the API and the formatted expiry date follow the switch too.
+    expect(await page.locator('#expiry-text').textContent()).toMatch(/^This link works until /);
+    expect(await page.locator('#expiry-text').textContent()).not.toContain('年');
+    expect(await page.title()).toBe('AWS MFA setup');
+
+    // The choice sticks across a reload (the token is kept for the tab).
+    await page.reload();
+    await waitForIntro(page, INTRO_EN);
+  });
+
+  it('shows "This link can\'t be used" for a malformed, a replaced and an expired link', async () => {
+    const userName = await newUser('e2e-invalid');
+    const replaced = await stack.issueInvitation(userName);
+    const current = await stack.issueInvitation(userName);
+
+    // Expire the current link: rewrite the tag IAM holds with an expiry in the past.
+    const user = await iam.send(new GetUserCommand({ UserName: userName }));
+    const tag = user.User?.Tags?.find((t) => t.Key === INVITATION_TAG_KEY)?.Value;
+    const record = decodeInvitationTag(tag);
+    if (!record) throw new Error(`no invitation tag on ${userName}`);
+    await iam.send(
+      new TagUserCommand({
+        UserName: userName,
+        Tags: [
+          {
+            Key: INVITATION_TAG_KEY,
+            Value: encodeInvitationTag({ ...record, expiresAt: new Date(Date.now() - 60_000) }),
+          },
+        ],
+      }),
+    );
+
+    const base = new URL(current.url);
+    const links = {
+      malformed: `${base.origin}/onboard#not-a-token`,
+      forged: `${base.origin}/onboard#${userName}.${'A'.repeat(43)}`,
+      missing: `${base.origin}/onboard`,
+      replaced: replaced.url,
+      expired: current.url,
+    };
+    const page = await newPage('en-US');
+    for (const [name, link] of Object.entries(links)) {
+      await page.goto(link);
+      const title = page.getByRole('heading', { level: 1, name: "This link can't be used" });
+      await title.waitFor();
+      expect(await page.locator('#invalid-message').textContent(), name).toContain(
+        'Ask the person who sent it for a new one.',
+      );
+      expect(await page.locator('#enroll').isVisible(), name).toBe(false);
+      if (name === 'expired') await shot(page, 'invalid-link');
+      // Each case must start without the token the previous one left for the tab.
+      await page.evaluate(() => sessionStorage.clear());
+    }
+  });
+
+  it('works with the keyboard alone; wrong codes show an alert and keep the QR code', async () => {
+    const userName = await newUser('e2e-keyboard');
+    const { url } = await stack.issueInvitation(userName);
+    const page = await newPage('en-US');
+    await page.goto(url);
+    await waitForIntro(page);
+
+    const activeId = () => page.evaluate(() => document.activeElement?.id ?? '');
+    const tabTo = async (id: string) => {
+      for (let i = 0; i < 8 && (await activeId()) !== id; i++) await page.keyboard.press('Tab');
+      expect(await activeId()).toBe(id);
+    };
+
+    await tabTo('show-qr');
+    // A keyboard user must see where the focus is.
+    const outline = await page.evaluate(() => {
+      const s = getComputedStyle(document.activeElement as Element);
+      return { style: s.outlineStyle, width: Number.parseFloat(s.outlineWidth) };
+    });
+    expect(outline.style).not.toBe('none');
+    expect(outline.width).toBeGreaterThanOrEqual(2);
+    await shot(page, 'keyboard-focus');
+    await page.keyboard.press('Enter');
+    const device = await readQrCode(page);
+
+    await tabTo('code1');
+    const wrong = staleCodes(device.secret);
+    await page.keyboard.type(wrong.code1);
+    // Six digits move the focus on to the second field.
+    expect(await activeId()).toBe('code2');
+    await page.keyboard.type(wrong.code2);
+    await page.keyboard.press('Enter');
+
+    const alert = page.getByRole('alert').filter({ hasText: 'Those codes were not accepted' });
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/Attempts left: 9\./);
+    await shot(page, 'wrong-codes');
+    // The QR code is still there (same device), and the focus is back on the first field.
+    expect(await readQrCode(page)).toEqual(device);
+    expect(await activeId()).toBe('code1');
+    const { code1, code2 } = await codeFields(page);
+    expect(await code1.inputValue()).toBe('');
+    expect(await code2.inputValue()).toBe('');
+
+    const right = codesNow(device.secret);
+    await page.keyboard.type(right.code1);
+    await page.keyboard.type(right.code2);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'MFA is set up' }).waitFor();
+    // The success screen takes the focus, so a screen reader starts reading it.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+
+    await expectEnrolled(userName, serialOf(userName));
+  });
+
+  it('takes the token out of the address bar, never sends it in a URL, and breaks no CSP rule', async () => {
+    const userName = await newUser('e2e-token');
+    const { url } = await stack.issueInvitation(userName);
+    const secret = tokenSecret(url);
+    const page = await newPage('en-US');
+
+    const requests: { url: string; referer?: string; authorization?: string }[] = [];
+    page.on('request', (request) => {
+      const headers = request.headers();
+      requests.push({
+        url: request.url(),
+        referer: headers.referer,
+        authorization: headers.authorization,
+      });
+    });
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning')
+        problems.push(`console.${message.type()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    // Init scripts run outside the page's CSP, so this sees every violation the page causes.
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
+      });
+    });
+
+    await page.goto(url);
+    await waitForIntro(page);
+    expect(await page.evaluate(() => location.hash)).toBe('');
+    expect(page.url()).toBe(`${new URL(url).origin}/onboard`);
+
+    await page.getByRole('button', { name: 'I have an app — show the QR code' }).click();
+    const device = await readQrCode(page);
+    const codes = codesNow(device.secret);
+    const { code1, code2 } = await codeFields(page);
+    await code1.fill(codes.code1);
+    await code2.fill(codes.code2);
+    await code2.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'MFA is set up' }).waitFor();
+    // Late arrivals (a favicon 404, say) are console errors too.
+    await page.waitForLoadState('networkidle');
+    // The link is spent: the page forgets the token.
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+
+    const paths = requests.map((r) => new URL(r.url).pathname);
+    expect(paths).toContain('/onboard');
+    expect(paths).toContain('/api/enrollment');
+    expect(paths).toContain('/api/enrollment/device');
+    expect(paths).toContain('/api/enrollment/activate');
+    for (const request of requests) {
+      expect(request.url).not.toContain(secret);
+      expect(request.referer ?? '').not.toContain(secret);
+      // Only the API gets the bearer token, and only from the page's own origin.
+      if (request.authorization) {
+        expect(new URL(request.url).pathname).toMatch(/^\/api\//);
+        expect(new URL(request.url).origin).toBe(new URL(url).origin);
+      }
+    }
+    expect(requests.every((r) => new URL(r.url).origin === new URL(url).origin)).toBe(true);
+    expect(problems).toEqual([]);
+  });
+});
