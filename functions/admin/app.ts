@@ -5,7 +5,11 @@ import { Hono } from 'hono';
 import type { IamClients } from '../aws/iam-gateway.ts';
 import { IamInventory } from '../aws/iam-inventory.ts';
 import { toCsv } from '../compliance/csv.ts';
-import { type ComplianceReport, scanUsersWithoutMfa } from '../compliance/scan.ts';
+import {
+  type ComplianceReport,
+  DEFAULT_REPORT_WAIT_MS,
+  scanUsersWithoutMfa,
+} from '../compliance/scan.ts';
 import type { Config } from '../config.ts';
 import { errorBody, onErrorHandler } from '../http/error-response.ts';
 import { createLogger, type Logger } from '../http/logger.ts';
@@ -27,6 +31,9 @@ export interface AdminDeps {
   /** Tuning of the compliance scan (tests shorten the credential-report wait). */
   scan?: { reportWaitMs?: number; maxPerUserChecks?: number };
 }
+
+/** Time kept for the rest of the scan after waiting for a credential report. */
+const REPORT_WAIT_HEADROOM_MS = 8_000;
 
 export function createAdminApp(deps: AdminDeps) {
   const { config, clients } = deps;
@@ -102,6 +109,11 @@ export function createAdminApp(deps: AdminDeps) {
           accountId: () => inventory.accountId(),
           now: clock,
           ...deps.scan,
+          // Leave the rest of the request's budget for the listings and per-user checks.
+          reportWaitMs: Math.min(
+            deps.scan?.reportWaitMs ?? DEFAULT_REPORT_WAIT_MS,
+            Math.max(0, c.get('deadline') - Date.now() - REPORT_WAIT_HEADROOM_MS),
+          ),
         },
         {
           pathPrefix: query.pathPrefix,

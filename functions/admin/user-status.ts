@@ -1,7 +1,7 @@
 // One user's MFA status for HR tooling: devices, force-MFA group membership and the pending
 // invitation (three IAM calls, in parallel after GetUser).
 
-import type { IamGateway } from '../aws/iam-gateway.ts';
+import type { IamGateway, MfaDevice } from '../aws/iam-gateway.ts';
 import { isIamError } from '../aws/iam-gateway.ts';
 import type { Config } from '../config.ts';
 import { UserNotFoundError } from '../errors.ts';
@@ -30,10 +30,18 @@ export async function userStatus(
     if (isIamError(error, 'not-found')) throw new UserNotFoundError(userName);
     throw error;
   }
-  const [devices, groups] = await Promise.all([
-    gateway.listMfaDevices(user.userName),
-    gateway.listGroupsForUser(user.userName),
-  ]);
+  let devices: MfaDevice[];
+  let groups: string[];
+  try {
+    [devices, groups] = await Promise.all([
+      gateway.listMfaDevices(user.userName),
+      gateway.listGroupsForUser(user.userName),
+    ]);
+  } catch (error) {
+    // Deleted between GetUser and the listings.
+    if (isIamError(error, 'not-found')) throw new UserNotFoundError(userName);
+    throw error;
+  }
   const invitation = decodeInvitationTag(user.tags[config.invitationTagKey]);
   const pending =
     invitation && invitation.expiresAt.getTime() > clock().getTime() ? invitation : undefined;

@@ -69,7 +69,7 @@ export interface ComplianceReport {
   users: UserWithoutMfa[];
 }
 
-const DEFAULT_REPORT_WAIT_MS = 10_000;
+export const DEFAULT_REPORT_WAIT_MS = 10_000;
 const DEFAULT_MAX_PER_USER_CHECKS = 10;
 const CHECK_CONCURRENCY = 4;
 
@@ -111,11 +111,17 @@ export async function scanUsersWithoutMfa(
   const checked = unsettled.slice(0, budget);
   const skipped = unsettled.slice(budget);
   const results = await mapLimited(checked, CHECK_CONCURRENCY, async (user) => {
-    const [devices, consoleAccess] = await Promise.all([
-      deps.inventory.listMfaDevices(user.userName),
-      deps.inventory.hasLoginProfile(user.userName),
-    ]);
-    return devices.length > 0 ? undefined : toRow(user, group.members, consoleAccess, 'live');
+    try {
+      const [devices, consoleAccess] = await Promise.all([
+        deps.inventory.listMfaDevices(user.userName),
+        deps.inventory.hasLoginProfile(user.userName),
+      ]);
+      return devices.length > 0 ? undefined : toRow(user, group.members, consoleAccess, 'live');
+    } catch (error) {
+      // Deleted since it was listed: there is no longer a user to report.
+      if (isIamError(error, 'not-found')) return undefined;
+      throw error;
+    }
   });
   for (const row of results) if (row) lacking.push(row);
   for (const user of skipped) lacking.push(toRow(user, group.members, null, 'virtual-only'));

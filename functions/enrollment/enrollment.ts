@@ -98,8 +98,8 @@ export async function enrollmentStatus(
   const userName = verified.user.userName;
   const [account, devices, groups] = await Promise.all([
     deps.accountInfo(),
-    gateway.listMfaDevices(userName),
-    gateway.listGroupsForUser(userName),
+    ofUser(userName, () => gateway.listMfaDevices(userName)),
+    ofUser(userName, () => gateway.listGroupsForUser(userName)),
   ]);
   return {
     userName,
@@ -121,14 +121,24 @@ export async function createDevice(
   deps: EnrollmentDeps,
   verified: VerifiedInvitation,
 ): Promise<NewDevice> {
-  const { gateway, config, logger } = deps;
+  const { gateway, config } = deps;
   const userName = verified.user.userName;
-  const [account, devices] = await Promise.all([
-    deps.accountInfo(),
-    gateway.listMfaDevices(userName),
-  ]);
-  if (devices.length > 0) throw alreadyEnrolled();
+  const account = await deps.accountInfo();
   const serialNumber = ownSerialNumber(config, account.accountId, userName);
+  return cleaningUpIfUserGone(gateway, serialNumber, () =>
+    replaceOwnDevice(deps, userName, account, serialNumber),
+  );
+}
+
+async function replaceOwnDevice(
+  deps: EnrollmentDeps,
+  userName: string,
+  account: AccountInfo,
+  serialNumber: string,
+): Promise<NewDevice> {
+  const { gateway, config, logger } = deps;
+  const devices = await ofUser(userName, () => gateway.listMfaDevices(userName));
+  if (devices.length > 0) throw alreadyEnrolled();
 
   for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
     await deleteOwnUnassignedDevice(gateway, userName, serialNumber);
@@ -167,11 +177,23 @@ export async function activate(
   verified: VerifiedInvitation,
   request: Activation,
 ): Promise<Enrolled> {
+  const account = await deps.accountInfo();
+  const ownSerial = ownSerialNumber(deps.config, account.accountId, verified.user.userName);
+  return cleaningUpIfUserGone(deps.gateway, ownSerial, () =>
+    activateOwnDevice(deps, verified, request, account, ownSerial),
+  );
+}
+
+async function activateOwnDevice(
+  deps: EnrollmentDeps,
+  verified: VerifiedInvitation,
+  request: Activation,
+  account: AccountInfo,
+  ownSerial: string,
+): Promise<Enrolled> {
   const { gateway, config, logger } = deps;
   const userName = verified.user.userName;
-  const account = await deps.accountInfo();
-  const ownSerial = ownSerialNumber(config, account.accountId, userName);
-  const devices = await gateway.listMfaDevices(userName);
+  const devices = await ofUser(userName, () => gateway.listMfaDevices(userName));
   // A device already enabled for this user (ours after a lost response, or any when only the
   // group step is left) needs no codes: go straight on to the remaining steps.
   if (!isEnabled(devices, request.serialNumber)) {
@@ -188,7 +210,7 @@ export async function activate(
   }
 
   await addToForceMfaGroup(gateway, config, userName);
-  await clearInvitation(deps, userName);
+  await ofUser(userName, () => clearInvitation(deps, userName));
   const { serialNumber } = request;
   logger.info('enrollment.completed', { userName, serialNumber, groupName: config.forceMfaGroup });
   return {
@@ -216,17 +238,15 @@ async function enable(
     return;
   } catch (error) {
     if (isIamError(error, 'invalid-code')) {
-      const failed = await recordFailedAttempt(deps, verified);
+      const failed = await ofUser(userName, () => recordFailedAttempt(deps, verified));
       logger.warn('enrollment.invalid_code', { userName, failedAttempts: failed });
       throw new InvalidCodeError(Math.max(0, config.maxCodeAttempts - failed));
     }
     if (isIamError(error, 'already-exists')) {
       // A retry after EnableMFADevice succeeded but its response was lost, or a double submit.
-      if (isEnabled(await gateway.listMfaDevices(userName), serialNumber)) return;
-      throw new ConflictError(
-        'device_in_use',
-        'This MFA device is already in use. Reload the page to start again.',
-      );
+      const devices = await ofUser(userName, () => gateway.listMfaDevices(userName));
+      if (isEnabled(devices, serialNumber)) return;
+      throw deviceInUse();
     }
     if (isIamError(error, 'not-found')) {
       await assertUserExists(gateway, userName);
@@ -267,9 +287,44 @@ async function deleteOwnUnassignedDevice(
     await gateway.deleteVirtualMfaDevice(serialNumber);
   } catch (error) {
     if (isIamError(error, 'not-found')) return;
-    // Still assigned: a concurrent request has just enabled it for this user.
+    // Still assigned: a concurrent request has just enabled it for this user, or someone has
+    // enabled it for another user.
     if (isIamError(error, 'delete-conflict')) {
-      if (isEnabled(await gateway.listMfaDevices(userName), serialNumber)) throw alreadyEnrolled();
+      const devices = await ofUser(userName, () => gateway.listMfaDevices(userName));
+      if (isEnabled(devices, serialNumber)) throw alreadyEnrolled();
+      throw deviceInUse();
+    }
+    throw error;
+  }
+}
+
+/**
+ * Runs an IAM call about the user: NoSuchEntity there means the user has been deleted since
+ * the invitation was verified (a 404, not a 500).
+ */
+async function ofUser<T>(userName: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isIamError(error, 'not-found')) throw new UserNotFoundError(userName);
+    throw error;
+  }
+}
+
+/**
+ * When the user turns out to have been deleted mid-flow, deletes the unassigned device this
+ * service made for them (best effort), so that no orphan is left behind.
+ */
+async function cleaningUpIfUserGone<T>(
+  gateway: IamGateway,
+  ownSerial: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof UserNotFoundError) {
+      await gateway.deleteVirtualMfaDevice(ownSerial).catch(() => undefined);
     }
     throw error;
   }
@@ -286,6 +341,12 @@ async function assertUserExists(gateway: IamGateway, userName: string): Promise<
 
 const alreadyEnrolled = () =>
   new ConflictError('already_enrolled', 'This user already has an MFA device.');
+
+const deviceInUse = () =>
+  new ConflictError(
+    'device_in_use',
+    'This MFA device is already in use. Reload the page to start again.',
+  );
 
 const isEnabled = (devices: MfaDevice[], serialNumber: string) =>
   devices.some((d) => d.serialNumber === serialNumber);

@@ -29,10 +29,12 @@ export function requestContext(
   return async (c, next) => {
     const started = Date.now();
     const requestId = c.req.header('x-amzn-requestid') ?? randomUUID();
-    const requestLogger = logger.child({ requestId });
+    const ip = sourceIp(c);
+    // Every line of the request says who sent it (SECURITY.md: who, when, what, source IP).
+    const requestLogger = logger.child({ requestId, sourceIp: ip });
     c.set('requestId', requestId);
     c.set('logger', requestLogger);
-    c.set('sourceIp', sourceIp(c));
+    c.set('sourceIp', ip);
     c.set('deadline', started + budgetMs);
     c.set('gateway', new IamGateway(clients, { deadline: started + budgetMs }));
     await next();

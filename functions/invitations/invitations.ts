@@ -4,7 +4,7 @@
 
 import type { IamGateway, IamUser } from '../aws/iam-gateway.ts';
 import { isIamError } from '../aws/iam-gateway.ts';
-import type { Config } from '../config.ts';
+import { type Config, MAX_INVITATION_TTL_HOURS } from '../config.ts';
 import {
   BadInputError,
   ConflictError,
@@ -57,23 +57,23 @@ export async function issueInvitation(
   userName: string,
   ttlHours = config.invitationTtlHours,
 ): Promise<IssuedInvitation> {
-  const user = await getUserOrNotFound(gateway, userName);
-  if (!isUnderUserPath(config, user)) {
+  if (!Number.isInteger(ttlHours) || ttlHours < 1 || ttlHours > MAX_INVITATION_TTL_HOURS) {
     throw new BadInputError(
-      `User ${user.userName} is outside the path ${config.userPathPrefix} this service manages.`,
-      'user_outside_path',
+      `ttlHours must be a whole number from 1 to ${MAX_INVITATION_TTL_HOURS}.`,
     );
   }
-  if ((await gateway.listMfaDevices(user.userName)).length > 0) {
+  const user = await managedUser(gateway, config, userName);
+  const devices = await userGoneIsNotFound(user.userName, gateway.listMfaDevices(user.userName));
+  if (devices.length > 0) {
     throw new ConflictError('already_enrolled', `User ${user.userName} already has an MFA device.`);
   }
   const { token, secretHash } = newToken(user.userName);
   // Whole seconds, as the tag stores them, so the answer matches what verification will see.
   const expiresAt = new Date(Math.floor((clock().getTime() + ttlHours * 3_600_000) / 1000) * 1000);
-  await gateway.tagUser(
+  const tag = encodeInvitationTag({ secretHash, expiresAt, failedAttempts: 0 });
+  await userGoneIsNotFound(
     user.userName,
-    config.invitationTagKey,
-    encodeInvitationTag({ secretHash, expiresAt, failedAttempts: 0 }),
+    gateway.tagUser(user.userName, config.invitationTagKey, tag),
   );
   return { userName: user.userName, url: onboardingUrl(config, token), expiresAt };
 }
@@ -135,19 +135,30 @@ export async function revokeInvitation(
   { gateway, config }: Pick<InvitationDeps, 'gateway' | 'config'>,
   userName: string,
 ): Promise<void> {
-  const user = await getUserOrNotFound(gateway, userName);
+  const user = await managedUser(gateway, config, userName);
+  await userGoneIsNotFound(user.userName, clearInvitation({ gateway, config }, user.userName));
+}
+
+/** An existing user under the configured path, or the error HR should see. */
+async function managedUser(
+  gateway: IamGateway,
+  config: Config,
+  userName: string,
+): Promise<IamUser> {
+  const user = await userGoneIsNotFound(userName, gateway.getUser(userName));
   if (!isUnderUserPath(config, user)) {
     throw new BadInputError(
       `User ${user.userName} is outside the path ${config.userPathPrefix} this service manages.`,
       'user_outside_path',
     );
   }
-  await clearInvitation({ gateway, config }, user.userName);
+  return user;
 }
 
-async function getUserOrNotFound(gateway: IamGateway, userName: string): Promise<IamUser> {
+/** IAM's NoSuchEntity on a user-scoped call means the user is gone (perhaps mid-request). */
+async function userGoneIsNotFound<T>(userName: string, call: Promise<T>): Promise<T> {
   try {
-    return await gateway.getUser(userName);
+    return await call;
   } catch (error) {
     if (isIamError(error, 'not-found')) throw new UserNotFoundError(userName);
     throw error;

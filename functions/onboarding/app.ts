@@ -1,7 +1,7 @@
 // The employee-facing function: the onboarding page and the enrollment API. The bearer token is
 // the invitation; the user name comes only from the verified token, never from the body.
 
-import { type Context, Hono } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import type { IamClients } from '../aws/iam-gateway.ts';
 import { IamGateway } from '../aws/iam-gateway.ts';
 import type { Config } from '../config.ts';
@@ -24,7 +24,11 @@ import {
 } from '../http/request-context.ts';
 import { securityHeaders } from '../http/security-headers.ts';
 import { validated } from '../http/validation.ts';
-import { type Clock, verifyInvitation } from '../invitations/invitations.ts';
+import {
+  type Clock,
+  type VerifiedInvitation,
+  verifyInvitation,
+} from '../invitations/invitations.ts';
 import type { WebAssets } from './assets.ts';
 
 export interface OnboardingDeps {
@@ -37,6 +41,10 @@ export interface OnboardingDeps {
   requestBudgetMs?: number;
 }
 
+type OnboardingEnv = AppEnv & {
+  Variables: AppEnv['Variables'] & { invitation: VerifiedInvitation };
+};
+
 const ACCOUNT_INFO_TTL_MS = 10 * 60_000;
 
 export function createOnboardingApp(deps: OnboardingDeps) {
@@ -44,7 +52,7 @@ export function createOnboardingApp(deps: OnboardingDeps) {
   const clock = deps.clock ?? (() => new Date());
   const logger = deps.logger ?? createLogger('onboarding');
   const accountInfo = cachedAccountInfo(deps.clients, deps.requestBudgetMs ?? REQUEST_BUDGET_MS);
-  const app = new Hono<AppEnv>();
+  const app = new Hono<OnboardingEnv>();
 
   app.use(requestContext(deps.clients, logger, deps.requestBudgetMs));
   app.use(securityHeaders);
@@ -58,7 +66,9 @@ export function createOnboardingApp(deps: OnboardingDeps) {
     return c.html(assets.html);
   });
   app.get('/assets/:file', (c) => {
-    const file = assets.files[c.req.param('file')];
+    // Own keys only: `constructor` or `__proto__` must not find Object's properties.
+    const name = c.req.param('file');
+    const file = Object.hasOwn(assets.files, name) ? assets.files[name] : undefined;
     if (!file) return c.json(errorBody('not_found', 'No such asset.'), 404);
     c.header('Content-Type', file.contentType);
     c.header('Cache-Control', 'public, max-age=31536000, immutable');
@@ -66,7 +76,25 @@ export function createOnboardingApp(deps: OnboardingDeps) {
   });
 
   // --- the enrollment API ---------------------------------------------------------------
-  const enrollmentDeps = (c: Context<AppEnv>): EnrollmentDeps => ({
+  // Malformed input is refused first, costing no IAM call; then the invitation is checked, and
+  // every unusable link gets the same 401.
+  const requireInvitation: MiddlewareHandler<OnboardingEnv> = async (c, next) => {
+    const token = bearerToken(c);
+    try {
+      if (!token) throw new InvitationInvalidError();
+      c.set(
+        'invitation',
+        await verifyInvitation({ gateway: c.get('gateway'), config, clock }, token),
+      );
+    } catch (error) {
+      if (error instanceof InvitationInvalidError)
+        c.get('logger').warn('enrollment.invitation_rejected');
+      throw error;
+    }
+    await next();
+  };
+
+  const enrollmentDeps = (c: Context<OnboardingEnv>): EnrollmentDeps => ({
     gateway: c.get('gateway'),
     config,
     clock,
@@ -74,55 +102,45 @@ export function createOnboardingApp(deps: OnboardingDeps) {
     accountInfo,
   });
 
-  const verified = async (c: Context<AppEnv>) => {
-    const token = bearerToken(c);
-    try {
-      if (!token) throw new InvitationInvalidError();
-      return await verifyInvitation({ gateway: c.get('gateway'), config, clock }, token);
-    } catch (error) {
-      if (error instanceof InvitationInvalidError) {
-        c.get('logger').warn('enrollment.invitation_rejected', { sourceIp: c.get('sourceIp') });
-      }
-      throw error;
-    }
-  };
+  app.get('/api/enrollment', requireInvitation, async (c) =>
+    c.json(await enrollmentStatus(enrollmentDeps(c), c.get('invitation'))),
+  );
 
-  app.get('/api/enrollment', async (c) => {
-    const invitation = await verified(c);
-    return c.json(await enrollmentStatus(enrollmentDeps(c), invitation));
-  });
-
-  app.post('/api/enrollment/device', async (c) => {
-    const invitation = await verified(c);
-    const device = await createDevice(enrollmentDeps(c), invitation);
+  app.post('/api/enrollment/device', requireInvitation, async (c) => {
+    const device = await createDevice(enrollmentDeps(c), c.get('invitation'));
     c.header('Cache-Control', 'no-store');
     return c.json(device, 201);
   });
 
-  app.post('/api/enrollment/activate', validated('json', activationRequest), async (c) => {
-    const invitation = await verified(c);
-    const body = c.req.valid('json');
-    const log = c.get('logger');
-    const fields = { userName: invitation.user.userName, sourceIp: c.get('sourceIp') };
-    try {
-      const result = await activate(enrollmentDeps(c), invitation, {
-        serialNumber: body.serialNumber,
-        codes:
-          body.code1 !== undefined && body.code2 !== undefined
-            ? { code1: body.code1, code2: body.code2 }
-            : undefined,
-      });
-      log.info('enrollment.activate', { ...fields, outcome: 'enrolled' });
-      return c.json(result);
-    } catch (error) {
-      log.warn('enrollment.activate', {
-        ...fields,
-        outcome: 'failed',
-        reason: error instanceof Error ? error.name : 'unknown',
-      });
-      throw error;
-    }
-  });
+  app.post(
+    '/api/enrollment/activate',
+    validated('json', activationRequest),
+    requireInvitation,
+    async (c) => {
+      const invitation = c.get('invitation');
+      const body = c.req.valid('json');
+      const log = c.get('logger');
+      const userName = invitation.user.userName;
+      try {
+        const result = await activate(enrollmentDeps(c), invitation, {
+          serialNumber: body.serialNumber,
+          codes:
+            body.code1 !== undefined && body.code2 !== undefined
+              ? { code1: body.code1, code2: body.code2 }
+              : undefined,
+        });
+        log.info('enrollment.activate', { userName, outcome: 'enrolled' });
+        return c.json(result);
+      } catch (error) {
+        log.warn('enrollment.activate', {
+          userName,
+          outcome: 'failed',
+          reason: error instanceof Error ? error.name : 'unknown',
+        });
+        throw error;
+      }
+    },
+  );
 
   return app;
 }

@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 description of both functions, generated from the zod schemas that validate
 // their requests, so the document cannot drift from what the code accepts.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   complianceQuery,
   complianceResponse,
@@ -19,8 +19,14 @@ import {
   newDeviceResponse,
 } from '../enrollment/schemas.ts';
 
-const schema = (s: z.ZodType, io: 'input' | 'output' = 'output') =>
-  z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+/** A JSON Schema for one place in the document (OpenAPI 3.1 is JSON Schema 2020-12 already). */
+function schema(s: z.ZodType, io: 'input' | 'output' = 'output'): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  return rest;
+}
 
 const json = (s: z.ZodType, description: string) => ({
   description,
@@ -33,11 +39,15 @@ const security = (scheme: 'invitation' | 'apiKey', scope?: string) => [
   { [scheme]: scope ? [scope] : [] },
 ];
 
-let cached: Record<string, unknown> | undefined;
+const cache = new Map<string, Record<string, unknown>>();
 
 export function openApiDocument(config: Pick<Config, 'publicBaseUrl'>): Record<string, unknown> {
-  cached ??= build(config);
-  return cached;
+  let document = cache.get(config.publicBaseUrl);
+  if (!document) {
+    document = build(config);
+    cache.set(config.publicBaseUrl, document);
+  }
+  return document;
 }
 
 function build(config: Pick<Config, 'publicBaseUrl'>): Record<string, unknown> {
@@ -108,6 +118,7 @@ function build(config: Pick<Config, 'publicBaseUrl'>): Record<string, unknown> {
             401: error('Missing or unknown API key'),
             403: error('The key lacks invitations:write'),
             404: error('No such user'),
+            503: error('IAM is throttling; retry after Retry-After seconds'),
           },
         },
       },
@@ -122,6 +133,7 @@ function build(config: Pick<Config, 'publicBaseUrl'>): Record<string, unknown> {
             401: error('Missing or unknown API key'),
             403: error('The key lacks users:read'),
             404: error('No such user'),
+            503: error('IAM is throttling; retry after Retry-After seconds'),
           },
         },
       },

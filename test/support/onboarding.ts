@@ -18,44 +18,84 @@ import { type EmulatorFixture, useEmulator } from './emulator.ts';
 /** Every log line any app in the test run wrote: the secret-scanning test reads it. */
 export const capturedLogLines: string[] = [];
 
+type OnboardingApp = ReturnType<typeof createOnboardingApp>;
+
+interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Another instance of the app (see newApp) to send the request to; default `app`. */
+  app?: OnboardingApp;
+}
+
+/** Dependencies of the app under test that tests may override. */
+export interface OnboardingDepsOverrides {
+  /** Time budget for all IAM work of one request (default: the production REQUEST_BUDGET_MS). */
+  requestBudgetMs?: number;
+}
+
 export interface OnboardingFixture {
   emulator: EmulatorFixture;
-  app: ReturnType<typeof createOnboardingApp>;
+  app: OnboardingApp;
   config: Config;
+  /**
+   * A further instance of the app on the same emulator, with its own SDK clients and caches
+   * (another Lambda container); it shares the fixture's clock and log.
+   */
+  newApp(): OnboardingApp;
   /** Log lines written by the app during the current test. */
   logs: string[];
   /** Moves the app's clock (not the emulator's) forward. */
   advanceClock(ms: number): void;
   issue(userName: string, ttlHours?: number): Promise<IssuedInvitation & { token: string }>;
-  request(
-    method: string,
-    path: string,
-    options?: { token?: string; body?: unknown; headers?: Record<string, string> },
-  ): Promise<Response>;
+  request(method: string, path: string, options?: RequestOptions): Promise<Response>;
 }
 
 let webAssets: Promise<WebAssets> | undefined;
 
-export function useOnboarding(env: Record<string, string> = {}): OnboardingFixture {
+export function useOnboarding(
+  env: Record<string, string> = {},
+  overrides: OnboardingDepsOverrides = {},
+): OnboardingFixture {
   const emulator = useEmulator();
   const fixture = { emulator, logs: [] as string[] } as OnboardingFixture;
   let clockOffset = 0;
   beforeAll(async () => {
     webAssets ??= buildWebAssets();
     const config = loadConfig({ PUBLIC_BASE_URL: 'https://onboarding.example.com', ...env });
-    const clients = createClients({
-      iamEndpoint: emulator.url,
-      stsEndpoint: emulator.url,
-      credentials: { accessKeyId: 'AKIATESTONBOARDING1', secretAccessKey: 'test' },
-    });
+    const newClients = () =>
+      createClients({
+        iamEndpoint: emulator.url,
+        stsEndpoint: emulator.url,
+        credentials: { accessKeyId: 'AKIATESTONBOARDING1', secretAccessKey: 'test' },
+      });
+    const clients = newClients();
     const clock = () => new Date(Date.now() + clockOffset);
     const logger = createLogger('onboarding-test', (line) => {
       fixture.logs.push(line);
       capturedLogLines.push(line);
     });
+    const assets = await webAssets;
+    const newApp = () =>
+      createOnboardingApp({
+        clients: newClients(),
+        config,
+        assets,
+        clock,
+        logger,
+        requestBudgetMs: overrides.requestBudgetMs,
+      });
     Object.assign(fixture, {
       config,
-      app: createOnboardingApp({ clients, config, assets: await webAssets, clock, logger }),
+      app: createOnboardingApp({
+        clients,
+        config,
+        assets,
+        clock,
+        logger,
+        requestBudgetMs: overrides.requestBudgetMs,
+      }),
+      newApp,
       advanceClock: (ms: number) => {
         clockOffset += ms;
       },
@@ -64,12 +104,8 @@ export function useOnboarding(env: Record<string, string> = {}): OnboardingFixtu
         const issued = await issueInvitation({ gateway, config, clock }, userName, ttlHours);
         return { ...issued, token: issued.url.split('#')[1] as string };
       },
-      request: (
-        method: string,
-        path: string,
-        options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-      ) =>
-        fixture.app.request(path, {
+      request: (method: string, path: string, options: RequestOptions = {}) =>
+        (options.app ?? fixture.app).request(path, {
           method,
           headers: {
             ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
