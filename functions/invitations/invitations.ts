@@ -93,7 +93,10 @@ export async function verifyInvitation(
   try {
     user = await gateway.getUser(parsed.userName);
   } catch (error) {
-    if (isIamError(error, 'not-found')) throw new InvitationInvalidError();
+    // Outside the user path the onboarding role may not even read the user: same answer.
+    if (isIamError(error, 'not-found') || isIamError(error, 'access-denied')) {
+      throw new InvitationInvalidError();
+    }
     throw error;
   }
   const invitation = decodeInvitationTag(user.tags[config.invitationTagKey]);

@@ -318,4 +318,17 @@ describe('users outside USER_PATH_PREFIX', () => {
     for (const res of answers) await expectError(res, 401, 'invalid_invitation');
     expect(writeActions(callsByAction(f))).toEqual([]);
   });
+
+  it('answers 401 when the deployed role may not even read a user outside the path', async () => {
+    // In AWS the onboarding role's GetUser is scoped to the user path, so IAM answers
+    // AccessDenied for anyone else: that must be the same 401, never a 500.
+    const { token } = newToken(TANAKA);
+    f.emulator.running.emulator.faults.configure({
+      scripted: [{ action: 'GetUser', fault: 'error', code: 'AccessDenied', status: 403, count: 3 }],
+    });
+
+    const answers = await everyRoute(f, { authorization: `Bearer ${token}` });
+
+    for (const res of answers) await expectError(res, 401, 'invalid_invitation');
+  });
 });
