@@ -4,13 +4,22 @@
 // Without MFA a user may only set up their own MFA device, change their own password and get an
 // MFA session; everything else is denied. BoolIfExists also denies long-term access keys,
 // whose requests carry no aws:MultiFactorAuthPresent key at all.
+//
+// One addition to AWS's example: a user's ARN contains its IAM path (`user/staff/tanaka`), and
+// this service is meant for users under a path (USER_PATH_PREFIX), so "own user" is both
+// `user/${aws:username}` and `user/*/${aws:username}`. The second cannot match anyone else: a
+// user name holds no `/`, and user names are unique in the account whatever the path.
 
 export const FORCE_MFA_POLICY_NAME = 'force-mfa';
 
 export function forceMfaPolicyDocument() {
-  // A policy variable, resolved by IAM at evaluation time, not a JS template.
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: IAM policy variable
-  const ownUser = 'arn:aws:iam::*:user/${aws:username}';
+  // Policy variables, resolved by IAM at evaluation time, not JS templates.
+  const ownUser = [
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: IAM policy variable
+    'arn:aws:iam::*:user/${aws:username}',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: IAM policy variable
+    'arn:aws:iam::*:user/*/${aws:username}',
+  ];
   return {
     Version: '2012-10-17',
     Statement: [

@@ -1,7 +1,7 @@
 // The admin API's request and response shapes. Requests are validated with these at the edge;
 // the OpenAPI document is generated from the same schemas.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_INVITATION_TTL_HOURS } from '../config.ts';
 
 export const userName = z

@@ -2,8 +2,6 @@
 // AWS's QRCodePNG) so the entry names the account and the user, and render the QR code here:
 // a third-party QR service would see the seed.
 
-import QRCode from 'qrcode';
-
 export const OTP_ISSUER = 'Amazon Web Services';
 
 /**
@@ -16,6 +14,9 @@ export function otpauthUri(secret: string, userName: string, accountLabel: strin
   return `otpauth://totp/${label}?secret=${secret}&issuer=${issuer}&algorithm=SHA1&digits=6&period=30`;
 }
 
-export function qrSvg(uri: string): Promise<string> {
+export async function qrSvg(uri: string): Promise<string> {
+  // Loaded on first use (a chunk of its own in the Lambda bundle): only device creation draws
+  // a QR code, so the cold start of every other request does not pay for the library.
+  const { default: QRCode } = await import('qrcode');
   return QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
 }

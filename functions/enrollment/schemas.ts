@@ -1,6 +1,6 @@
 // The enrollment API's request shapes, validated at the edge.
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 const code = z.string().regex(/^[0-9]{6}$/, 'must be exactly six digits');
 

@@ -1,6 +1,7 @@
 // `npm run bench`: prints measured figures (never asserted): the compliance report's IAM calls
 // and wall time at IAM's 5,000-user quota under added latency and throttling, the same for a
-// naive per-user scan as the reference, and the enrollment flow's IAM calls per request.
+// naive per-user scan as the reference, the enrollment flow's IAM calls per request, and then
+// the Lambda bundles' sizes and cold import times (bundles.ts).
 //
 //   npm run bench                     full run (the naive scan takes minutes: it is throttled)
 //   npm run bench -- --naive-users N  run the naive scan on the first N users and extrapolate
@@ -189,3 +190,6 @@ await step('POST /api/enrollment/activate', '/api/enrollment/activate', {
 clients.iam.destroy();
 clients.sts.destroy();
 await emulator.stop();
+
+// The Lambda bundles' sizes and cold import times.
+await import('./bundles.ts');

