@@ -324,7 +324,9 @@ describe('users outside USER_PATH_PREFIX', () => {
     // AccessDenied for anyone else: that must be the same 401, never a 500.
     const { token } = newToken(TANAKA);
     f.emulator.running.emulator.faults.configure({
-      scripted: [{ action: 'GetUser', fault: 'error', code: 'AccessDenied', status: 403, count: 3 }],
+      scripted: [
+        { action: 'GetUser', fault: 'error', code: 'AccessDenied', status: 403, count: 3 },
+      ],
     });
 
     const answers = await everyRoute(f, { authorization: `Bearer ${token}` });
