@@ -4,7 +4,7 @@
 // and the tests point the same code at the local emulator.
 
 import { IAMClient } from '@aws-sdk/client-iam';
-import { STSClient } from '@aws-sdk/client-sts';
+import type { STSClient, STSClientConfig } from '@aws-sdk/client-sts';
 import type { IamClients } from './iam-gateway.ts';
 
 export interface ClientOptions {
@@ -19,10 +19,27 @@ export function createClients(options: ClientOptions = {}): IamClients {
   return {
     // IAM is a global service signed in us-east-1.
     iam: new IAMClient({ ...common, region: 'us-east-1', endpoint: options.iamEndpoint }),
-    sts: new STSClient({
+    sts: lazySts({
       ...common,
       region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
       endpoint: options.stsEndpoint,
     }),
+  };
+}
+
+/**
+ * STS is needed only to learn the account id when no IAM answer carried it (ARNs do), so its
+ * client is loaded on first use and stays off the functions' cold start.
+ */
+function lazySts(config: STSClientConfig): IamClients['sts'] {
+  let client: Promise<STSClient> | undefined;
+  return {
+    get: () => {
+      client ??= import('@aws-sdk/client-sts').then(({ STSClient }) => new STSClient(config));
+      return client;
+    },
+    destroy: () => {
+      void client?.then((c) => c.destroy());
+    },
   };
 }

@@ -14,7 +14,7 @@ import {
   TagUserCommand,
   UntagUserCommand,
 } from '@aws-sdk/client-iam';
-import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { STSClient } from '@aws-sdk/client-sts';
 import { ServiceUnavailableError } from '../errors.ts';
 import { RetriesExhaustedError, type RetryOptions, withRetries } from './retry.ts';
 
@@ -75,7 +75,15 @@ export interface MfaDevice {
 
 export interface IamClients {
   iam: IAMClient;
-  sts: STSClient;
+  /** Created on first use (see clients.ts). */
+  sts: { get(): Promise<STSClient>; destroy(): void };
+}
+
+/** The account id inside an IAM ARN (`arn:aws:iam::123456789012:user/…`). */
+export function accountIdFromArn(arn: string): string {
+  const accountId = arn.split(':')[4] ?? '';
+  if (!/^\d{12}$/.test(accountId)) throw new IamError('other', 'UnexpectedArn', 'accountIdFromArn');
+  return accountId;
 }
 
 /** Seconds a client is told to wait when IAM keeps failing. */
@@ -201,9 +209,14 @@ export class IamGateway {
     return AccountAliases?.[0];
   }
 
+  /** The caller's account, from STS (only when no IAM answer at hand carried an ARN). */
   async accountId(): Promise<string> {
+    const [{ GetCallerIdentityCommand }, sts] = await Promise.all([
+      import('@aws-sdk/client-sts'),
+      this.clients.sts.get(),
+    ]);
     const { Account } = await this.send('GetCallerIdentity', () =>
-      this.clients.sts.send(new GetCallerIdentityCommand({})),
+      sts.send(new GetCallerIdentityCommand({})),
     );
     if (!Account) throw new IamError('other', 'EmptyResponse', 'GetCallerIdentity');
     return Account;

@@ -8,7 +8,7 @@
 //   per-user calls only for users the report cannot settle (created after it), bounded.
 // A user lacks MFA when no device of any kind is enabled. Each row says how it was decided.
 
-import { isIamError } from '../aws/iam-gateway.ts';
+import { accountIdFromArn, isIamError } from '../aws/iam-gateway.ts';
 import type { CredentialReport, IamInventory, ListedUser } from '../aws/iam-inventory.ts';
 import { type CredentialReportRow, parseCredentialReport } from './credential-report.ts';
 
@@ -23,6 +23,7 @@ export interface ScanOptions {
 export interface ScanDeps {
   inventory: IamInventory;
   forceMfaGroup: string;
+  /** Asked only when no user ARN names the account (an empty account or path). */
   accountId: () => Promise<string>;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
@@ -79,13 +80,14 @@ export async function scanUsersWithoutMfa(
 ): Promise<ComplianceReport> {
   const now = deps.now ?? (() => new Date());
   const startedAt = now().toISOString();
-  const [accountId, users, withVirtualMfa, group, report] = await Promise.all([
-    deps.accountId(),
+  const [users, withVirtualMfa, group, report] = await Promise.all([
     deps.inventory.listUsers(options.pathPrefix),
     deps.inventory.usersWithVirtualMfa(),
     groupMembers(deps),
     freshCredentialReport(deps),
   ]);
+  const firstUser = users[0];
+  const accountId = firstUser ? accountIdFromArn(firstUser.arn) : await deps.accountId();
   const reportRows = report
     ? parseCredentialReport(report.csv)
     : new Map<string, CredentialReportRow>();

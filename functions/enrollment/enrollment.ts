@@ -3,7 +3,12 @@
 // double submit, a lost response or a failure between two IAM calls all end in a correct state
 // on the next request, and the service never leaves more than one device of its own per user.
 
-import { type IamGateway, isIamError, type MfaDevice } from '../aws/iam-gateway.ts';
+import {
+  accountIdFromArn,
+  type IamGateway,
+  isIamError,
+  type MfaDevice,
+} from '../aws/iam-gateway.ts';
 import type { Config } from '../config.ts';
 import {
   BadInputError,
@@ -31,7 +36,8 @@ export interface EnrollmentDeps {
   config: Config;
   clock: Clock;
   logger: Logger;
-  accountInfo: () => Promise<AccountInfo>;
+  /** The account's alias (cached by the caller: it rarely changes). */
+  accountAlias: () => Promise<string | undefined>;
 }
 
 export interface EnrollmentStatus {
@@ -86,6 +92,14 @@ export function ownSerialNumber(config: Config, accountId: string, userName: str
   return `arn:aws:iam::${accountId}:mfa${config.mfaDevicePath}${ownDeviceName(userName)}`;
 }
 
+/** The user's ARN names the account; only the alias needs asking for. */
+async function accountOf(deps: EnrollmentDeps, verified: VerifiedInvitation): Promise<AccountInfo> {
+  return {
+    accountId: accountIdFromArn(verified.user.arn),
+    accountAlias: await deps.accountAlias(),
+  };
+}
+
 export function accountLabel(account: AccountInfo): string {
   return account.accountAlias ?? account.accountId;
 }
@@ -97,7 +111,7 @@ export async function enrollmentStatus(
   const { gateway, config } = deps;
   const userName = verified.user.userName;
   const [account, devices, groups] = await Promise.all([
-    deps.accountInfo(),
+    accountOf(deps, verified),
     ofUser(userName, () => gateway.listMfaDevices(userName)),
     ofUser(userName, () => gateway.listGroupsForUser(userName)),
   ]);
@@ -123,7 +137,7 @@ export async function createDevice(
 ): Promise<NewDevice> {
   const { gateway, config } = deps;
   const userName = verified.user.userName;
-  const account = await deps.accountInfo();
+  const account = await accountOf(deps, verified);
   const serialNumber = ownSerialNumber(config, account.accountId, userName);
   return cleaningUpIfUserGone(gateway, serialNumber, () =>
     replaceOwnDevice(deps, userName, account, serialNumber),
@@ -177,7 +191,7 @@ export async function activate(
   verified: VerifiedInvitation,
   request: Activation,
 ): Promise<Enrolled> {
-  const account = await deps.accountInfo();
+  const account = await accountOf(deps, verified);
   const ownSerial = ownSerialNumber(deps.config, account.accountId, verified.user.userName);
   return cleaningUpIfUserGone(deps.gateway, ownSerial, () =>
     activateOwnDevice(deps, verified, request, account, ownSerial),

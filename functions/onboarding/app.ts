@@ -6,7 +6,6 @@ import type { IamClients } from '../aws/iam-gateway.ts';
 import { IamGateway } from '../aws/iam-gateway.ts';
 import type { Config } from '../config.ts';
 import {
-  type AccountInfo,
   activate,
   createDevice,
   type EnrollmentDeps,
@@ -45,13 +44,13 @@ type OnboardingEnv = AppEnv & {
   Variables: AppEnv['Variables'] & { invitation: VerifiedInvitation };
 };
 
-const ACCOUNT_INFO_TTL_MS = 10 * 60_000;
+const ACCOUNT_ALIAS_TTL_MS = 10 * 60_000;
 
 export function createOnboardingApp(deps: OnboardingDeps) {
   const { config, assets } = deps;
   const clock = deps.clock ?? (() => new Date());
   const logger = deps.logger ?? createLogger('onboarding');
-  const accountInfo = cachedAccountInfo(deps.clients, deps.requestBudgetMs ?? REQUEST_BUDGET_MS);
+  const accountAlias = cachedAccountAlias(deps.clients, deps.requestBudgetMs ?? REQUEST_BUDGET_MS);
   const app = new Hono<OnboardingEnv>();
 
   app.use(requestContext(deps.clients, logger, deps.requestBudgetMs));
@@ -99,7 +98,7 @@ export function createOnboardingApp(deps: OnboardingDeps) {
     config,
     clock,
     logger: c.get('logger'),
-    accountInfo,
+    accountAlias,
   });
 
   app.get('/api/enrollment', requireInvitation, async (c) =>
@@ -145,18 +144,15 @@ export function createOnboardingApp(deps: OnboardingDeps) {
   return app;
 }
 
-/** Account id and alias change rarely; fetch them once per container and refresh now and then. */
-function cachedAccountInfo(clients: IamClients, budgetMs: number): () => Promise<AccountInfo> {
-  let cached: { value: Promise<AccountInfo>; at: number } | undefined;
+/** The alias changes rarely: fetch it once per container and refresh now and then. */
+function cachedAccountAlias(
+  clients: IamClients,
+  budgetMs: number,
+): () => Promise<string | undefined> {
+  let cached: { value: Promise<string | undefined>; at: number } | undefined;
   return () => {
-    if (!cached || Date.now() - cached.at > ACCOUNT_INFO_TTL_MS) {
-      const gateway = new IamGateway(clients, { deadline: Date.now() + budgetMs });
-      const value = Promise.all([gateway.accountId(), gateway.accountAlias()]).then(
-        ([accountId, accountAlias]) => ({
-          accountId,
-          accountAlias,
-        }),
-      );
+    if (!cached || Date.now() - cached.at > ACCOUNT_ALIAS_TTL_MS) {
+      const value = new IamGateway(clients, { deadline: Date.now() + budgetMs }).accountAlias();
       cached = { value, at: Date.now() };
       // A failed lookup must not be cached.
       value.catch(() => {

@@ -276,6 +276,17 @@ describe('admins: IAM users without MFA (GET /v1/compliance/users-without-mfa)',
       expect(report.totalUsers).toBe(2);
       expect(report.users).toEqual([]);
     });
+    it("names the account from the users' ARNs, asking STS only when there is no user to read it from", async () => {
+      f.seed({ users: [{ name: 'alice' }] });
+      f.iam.calls.reset();
+      expect((await fetchReport()).accountId).toBe(ACCOUNT);
+      expect(f.iam.calls.snapshot().byAction.GetCallerIdentity).toBeUndefined();
+
+      f.iam.calls.reset();
+      const empty = await fetchReport('?pathPrefix=/interns/');
+      expect(empty).toMatchObject({ accountId: ACCOUNT, totalUsers: 0, users: [] });
+      expect(f.iam.calls.snapshot().byAction.GetCallerIdentity).toBe(1);
+    });
   });
 
   describe('the CSV report (?format=csv)', () => {
