@@ -1,10 +1,8 @@
 // One user's MFA status for HR tooling: devices, force-MFA group membership and the pending
 // invitation (three IAM calls, in parallel after GetUser).
 
-import type { IamGateway, MfaDevice } from '../aws/iam-gateway.ts';
-import { isIamError } from '../aws/iam-gateway.ts';
+import { aboutUser, type IamGateway } from '../aws/iam-gateway.ts';
 import type { Config } from '../config.ts';
-import { UserNotFoundError } from '../errors.ts';
 import type { Clock } from '../invitations/invitations.ts';
 import { decodeInvitationTag } from '../invitations/token.ts';
 
@@ -23,25 +21,11 @@ export async function userStatus(
   clock: Clock,
   userName: string,
 ): Promise<UserStatus> {
-  let user: Awaited<ReturnType<IamGateway['getUser']>>;
-  try {
-    user = await gateway.getUser(userName);
-  } catch (error) {
-    if (isIamError(error, 'not-found')) throw new UserNotFoundError(userName);
-    throw error;
-  }
-  let devices: MfaDevice[];
-  let groups: string[];
-  try {
-    [devices, groups] = await Promise.all([
-      gateway.listMfaDevices(user.userName),
-      gateway.listGroupsForUser(user.userName),
-    ]);
-  } catch (error) {
-    // Deleted between GetUser and the listings.
-    if (isIamError(error, 'not-found')) throw new UserNotFoundError(userName);
-    throw error;
-  }
+  const user = await aboutUser(userName, () => gateway.getUser(userName));
+  // Deleted between GetUser and the listings: still a 404.
+  const [devices, groups] = await aboutUser(userName, () =>
+    Promise.all([gateway.listMfaDevices(user.userName), gateway.listGroupsForUser(user.userName)]),
+  );
   const invitation = decodeInvitationTag(user.tags[config.invitationTagKey]);
   const pending =
     invitation && invitation.expiresAt.getTime() > clock().getTime() ? invitation : undefined;

@@ -15,7 +15,7 @@ import {
   UntagUserCommand,
 } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { ServiceUnavailableError } from '../errors.ts';
+import { ServiceUnavailableError, UserNotFoundError } from '../errors.ts';
 import { RetriesExhaustedError, type RetryOptions, withRetries } from './retry.ts';
 
 export type IamErrorKind =
@@ -43,6 +43,19 @@ export class IamError extends Error {
 
 export const isIamError = (error: unknown, kind: IamErrorKind): error is IamError =>
   error instanceof IamError && error.kind === kind;
+
+/**
+ * Runs an IAM call about one user: NoSuchEntity there means the user does not exist (or was
+ * deleted mid-request), which callers answer with a 404, never a 500.
+ */
+export async function aboutUser<T>(userName: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isIamError(error, 'not-found')) throw new UserNotFoundError(userName);
+    throw error;
+  }
+}
 
 const KINDS: Record<string, IamErrorKind> = {
   NoSuchEntityException: 'not-found',

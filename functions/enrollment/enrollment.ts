@@ -4,6 +4,7 @@
 // on the next request, and the service never leaves more than one device of its own per user.
 
 import {
+  aboutUser,
   accountIdFromArn,
   type IamGateway,
   isIamError,
@@ -112,8 +113,8 @@ export async function enrollmentStatus(
   const userName = verified.user.userName;
   const [account, devices, groups] = await Promise.all([
     accountOf(deps, verified),
-    ofUser(userName, () => gateway.listMfaDevices(userName)),
-    ofUser(userName, () => gateway.listGroupsForUser(userName)),
+    aboutUser(userName, () => gateway.listMfaDevices(userName)),
+    aboutUser(userName, () => gateway.listGroupsForUser(userName)),
   ]);
   return {
     userName,
@@ -151,7 +152,7 @@ async function replaceOwnDevice(
   serialNumber: string,
 ): Promise<NewDevice> {
   const { gateway, config, logger } = deps;
-  const devices = await ofUser(userName, () => gateway.listMfaDevices(userName));
+  const devices = await aboutUser(userName, () => gateway.listMfaDevices(userName));
   if (devices.length > 0) throw alreadyEnrolled();
 
   for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
@@ -207,7 +208,7 @@ async function activateOwnDevice(
 ): Promise<Enrolled> {
   const { gateway, config, logger } = deps;
   const userName = verified.user.userName;
-  const devices = await ofUser(userName, () => gateway.listMfaDevices(userName));
+  const devices = await aboutUser(userName, () => gateway.listMfaDevices(userName));
   // A device already enabled for this user (ours after a lost response, or any when only the
   // group step is left) needs no codes: go straight on to the remaining steps.
   if (!isEnabled(devices, request.serialNumber)) {
@@ -224,7 +225,7 @@ async function activateOwnDevice(
   }
 
   await addToForceMfaGroup(gateway, config, userName);
-  await ofUser(userName, () => clearInvitation(deps, userName));
+  await aboutUser(userName, () => clearInvitation(deps, userName));
   const { serialNumber } = request;
   logger.info('enrollment.completed', { userName, serialNumber, groupName: config.forceMfaGroup });
   return {
@@ -252,13 +253,13 @@ async function enable(
     return;
   } catch (error) {
     if (isIamError(error, 'invalid-code')) {
-      const failed = await ofUser(userName, () => recordFailedAttempt(deps, verified));
+      const failed = await aboutUser(userName, () => recordFailedAttempt(deps, verified));
       logger.warn('enrollment.invalid_code', { userName, failedAttempts: failed });
       throw new InvalidCodeError(Math.max(0, config.maxCodeAttempts - failed));
     }
     if (isIamError(error, 'already-exists')) {
       // A retry after EnableMFADevice succeeded but its response was lost, or a double submit.
-      const devices = await ofUser(userName, () => gateway.listMfaDevices(userName));
+      const devices = await aboutUser(userName, () => gateway.listMfaDevices(userName));
       if (isEnabled(devices, serialNumber)) return;
       throw deviceInUse();
     }
@@ -304,23 +305,10 @@ async function deleteOwnUnassignedDevice(
     // Still assigned: a concurrent request has just enabled it for this user, or someone has
     // enabled it for another user.
     if (isIamError(error, 'delete-conflict')) {
-      const devices = await ofUser(userName, () => gateway.listMfaDevices(userName));
+      const devices = await aboutUser(userName, () => gateway.listMfaDevices(userName));
       if (isEnabled(devices, serialNumber)) throw alreadyEnrolled();
       throw deviceInUse();
     }
-    throw error;
-  }
-}
-
-/**
- * Runs an IAM call about the user: NoSuchEntity there means the user has been deleted since
- * the invitation was verified (a 404, not a 500).
- */
-async function ofUser<T>(userName: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (isIamError(error, 'not-found')) throw new UserNotFoundError(userName);
     throw error;
   }
 }
@@ -345,12 +333,7 @@ async function cleaningUpIfUserGone<T>(
 }
 
 async function assertUserExists(gateway: IamGateway, userName: string): Promise<void> {
-  try {
-    await gateway.getUser(userName);
-  } catch (error) {
-    if (isIamError(error, 'not-found')) throw new UserNotFoundError(userName);
-    throw error;
-  }
+  await aboutUser(userName, () => gateway.getUser(userName));
 }
 
 const alreadyEnrolled = () =>

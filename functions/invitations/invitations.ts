@@ -2,15 +2,9 @@
 // pending invitation is one tag on the user, so reissuing overwrites it (the old link dies),
 // deleting the user deletes it, and the IAM console shows it.
 
-import type { IamGateway, IamUser } from '../aws/iam-gateway.ts';
-import { isIamError } from '../aws/iam-gateway.ts';
+import { aboutUser, type IamGateway, type IamUser, isIamError } from '../aws/iam-gateway.ts';
 import { type Config, MAX_INVITATION_TTL_HOURS } from '../config.ts';
-import {
-  BadInputError,
-  ConflictError,
-  InvitationInvalidError,
-  UserNotFoundError,
-} from '../errors.ts';
+import { BadInputError, ConflictError, InvitationInvalidError } from '../errors.ts';
 import {
   decodeInvitationTag,
   encodeInvitationTag,
@@ -63,7 +57,7 @@ export async function issueInvitation(
     );
   }
   const user = await managedUser(gateway, config, userName);
-  const devices = await userGoneIsNotFound(user.userName, gateway.listMfaDevices(user.userName));
+  const devices = await aboutUser(user.userName, () => gateway.listMfaDevices(user.userName));
   if (devices.length > 0) {
     throw new ConflictError('already_enrolled', `User ${user.userName} already has an MFA device.`);
   }
@@ -71,8 +65,7 @@ export async function issueInvitation(
   // Whole seconds, as the tag stores them, so the answer matches what verification will see.
   const expiresAt = new Date(Math.floor((clock().getTime() + ttlHours * 3_600_000) / 1000) * 1000);
   const tag = encodeInvitationTag({ secretHash, expiresAt, failedAttempts: 0 });
-  await userGoneIsNotFound(
-    user.userName,
+  await aboutUser(user.userName, () =>
     gateway.tagUser(user.userName, config.invitationTagKey, tag),
   );
   return { userName: user.userName, url: onboardingUrl(config, token), expiresAt };
@@ -139,7 +132,7 @@ export async function revokeInvitation(
   userName: string,
 ): Promise<void> {
   const user = await managedUser(gateway, config, userName);
-  await userGoneIsNotFound(user.userName, clearInvitation({ gateway, config }, user.userName));
+  await aboutUser(user.userName, () => clearInvitation({ gateway, config }, user.userName));
 }
 
 /** An existing user under the configured path, or the error HR should see. */
@@ -148,7 +141,7 @@ async function managedUser(
   config: Config,
   userName: string,
 ): Promise<IamUser> {
-  const user = await userGoneIsNotFound(userName, gateway.getUser(userName));
+  const user = await aboutUser(userName, () => gateway.getUser(userName));
   if (!isUnderUserPath(config, user)) {
     throw new BadInputError(
       `User ${user.userName} is outside the path ${config.userPathPrefix} this service manages.`,
@@ -156,14 +149,4 @@ async function managedUser(
     );
   }
   return user;
-}
-
-/** IAM's NoSuchEntity on a user-scoped call means the user is gone (perhaps mid-request). */
-async function userGoneIsNotFound<T>(userName: string, call: Promise<T>): Promise<T> {
-  try {
-    return await call;
-  } catch (error) {
-    if (isIamError(error, 'not-found')) throw new UserNotFoundError(userName);
-    throw error;
-  }
 }
