@@ -17,7 +17,6 @@ import { requestContext } from '../http/request-context.ts';
 import { securityHeaders } from '../http/security-headers.ts';
 import { validated } from '../http/validation.ts';
 import { type Clock, issueInvitation, revokeInvitation } from '../invitations/invitations.ts';
-import { openApiDocument } from '../openapi/document.ts';
 import { type AdminEnv, requireScope } from './auth.ts';
 import { complianceQuery, invitationRequest, userPathParams } from './schemas.ts';
 import { userStatus } from './user-status.ts';
@@ -48,7 +47,10 @@ export function createAdminApp(deps: AdminDeps) {
   app.notFound((c) => c.json(errorBody('not_found', 'No such route.'), 404));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/openapi.json', (c) => c.json(openApiDocument(config)));
+  // The document's builder (and its JSON Schema converter) loads on first use, not at cold start.
+  app.get('/openapi.json', async (c) =>
+    c.json((await import('../openapi/document.ts')).openApiDocument(config)),
+  );
 
   app.post(
     '/v1/invitations',

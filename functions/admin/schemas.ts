@@ -1,112 +1,128 @@
 // The admin API's request and response shapes. Requests are validated with these at the edge;
 // the OpenAPI document is generated from the same schemas.
 
-import * as z from 'zod';
+import * as v from 'valibot';
 import { MAX_INVITATION_TTL_HOURS } from '../config.ts';
+import { isoDateTime } from '../http/validation.ts';
 
-export const userName = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[\w+=,.@-]+$/, 'must be an IAM user name (letters, digits and +=,.@_-)')
-  .meta({ description: 'IAM user name', example: 'tanaka.hanako' });
+export const userName = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.maxLength(64),
+  v.regex(/^[\w+=,.@-]+$/, 'must be an IAM user name (letters, digits and +=,.@_-)'),
+  v.description('IAM user name'),
+  v.metadata({ example: 'tanaka.hanako' }),
+);
 
-export const invitationRequest = z
-  .object({
-    userName,
-    ttlHours: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_INVITATION_TTL_HOURS)
-      .optional()
-      .meta({
-        description: `Hours the link stays valid (default from INVITATION_TTL_HOURS, at most ${MAX_INVITATION_TTL_HOURS})`,
-      }),
-  })
-  .strict();
-
-export const invitationResponse = z.object({
+export const invitationRequest = v.strictObject({
   userName,
-  url: z.string().meta({
-    description: 'The onboarding link; the token is in the fragment. Send it to the employee only.',
-  }),
-  expiresAt: z.iso.datetime(),
+  ttlHours: v.optional(
+    v.pipe(
+      v.number(),
+      v.safeInteger(),
+      v.minValue(1),
+      v.maxValue(MAX_INVITATION_TTL_HOURS),
+      v.description(
+        `Hours the link stays valid (default from INVITATION_TTL_HOURS, at most ${MAX_INVITATION_TTL_HOURS})`,
+      ),
+    ),
+  ),
 });
 
-export const userPathParams = z.object({ userName });
-
-export const mfaDevice = z.object({
-  serialNumber: z.string(),
-  enableDate: z.iso.datetime().nullable(),
-});
-
-export const userStatusResponse = z.object({
+// Responses are strict too: the document promises exactly these fields.
+export const invitationResponse = v.strictObject({
   userName,
-  arn: z.string(),
-  mfaEnabled: z.boolean(),
-  mfaDevices: z.array(mfaDevice),
-  inForceMfaGroup: z.boolean(),
-  invitation: z
-    .object({ expiresAt: z.iso.datetime() })
-    .nullable()
-    .meta({ description: 'The pending invitation, if any' }),
+  url: v.pipe(
+    v.string(),
+    v.description(
+      'The onboarding link; the token is in the fragment. Send it to the employee only.',
+    ),
+  ),
+  expiresAt: isoDateTime(),
 });
 
-const booleanString = z.enum(['true', 'false']).transform((v) => v === 'true');
+export const userPathParams = v.object({ userName });
 
-export const complianceQuery = z
-  .object({
-    format: z.enum(['json', 'csv']).default('json'),
-    pathPrefix: z
-      .string()
-      .max(512)
-      .regex(/^\/[\u0021-\u007F]*$/, 'must be an IAM path prefix starting with /')
-      .optional(),
-    consoleOnly: booleanString
-      .optional()
-      .meta({ description: 'Only users with (or possibly with) a console password' }),
-    createdBefore: z.iso.datetime({ offset: true }).optional().meta({
-      description: 'Leave out users created at or after this time (a grace period for new hires)',
-    }),
-  })
-  .strict();
+export const mfaDevice = v.strictObject({
+  serialNumber: v.string(),
+  enableDate: v.nullable(isoDateTime()),
+});
 
-const source = z.object({ source: z.string() }).loose();
+export const userStatusResponse = v.strictObject({
+  userName,
+  arn: v.string(),
+  mfaEnabled: v.boolean(),
+  mfaDevices: v.array(mfaDevice),
+  inForceMfaGroup: v.boolean(),
+  invitation: v.pipe(
+    v.nullable(v.strictObject({ expiresAt: isoDateTime() })),
+    v.description('The pending invitation, if any'),
+  ),
+});
 
-export const complianceResponse = z.object({
-  accountId: z.string(),
-  generatedAt: z.iso.datetime(),
-  totalUsers: z
-    .number()
-    .int()
-    .meta({ description: 'Users scanned (under pathPrefix), with or without MFA' }),
-  sources: z
-    .object({
+export const complianceQuery = v.strictObject({
+  format: v.optional(v.picklist(['json', 'csv']), 'json'),
+  pathPrefix: v.optional(
+    v.pipe(
+      v.string(),
+      v.maxLength(512),
+      v.regex(/^\/[\u0021-\u007F]*$/, 'must be an IAM path prefix starting with /'),
+    ),
+  ),
+  consoleOnly: v.optional(
+    v.pipe(
+      v.picklist(['true', 'false']),
+      v.description('Only users with (or possibly with) a console password'),
+      v.transform((s) => s === 'true'),
+    ),
+  ),
+  createdBefore: v.optional(
+    v.pipe(
+      isoDateTime({ offset: true }),
+      v.description('Leave out users created at or after this time (a grace period for new hires)'),
+    ),
+  ),
+});
+
+const source = v.looseObject({ source: v.string() });
+
+export const complianceResponse = v.strictObject({
+  accountId: v.string(),
+  generatedAt: isoDateTime(),
+  totalUsers: v.pipe(
+    v.number(),
+    v.safeInteger(),
+    v.description('Users scanned (under pathPrefix), with or without MFA'),
+  ),
+  sources: v.pipe(
+    v.strictObject({
       users: source,
       virtualMfaDevices: source,
       forceMfaGroup: source,
       otherMfaDevicesAndConsoleAccess: source,
       perUserChecks: source,
-    })
-    .meta({ description: 'Where each figure came from and how fresh it is' }),
-  users: z.array(
-    z.object({
+    }),
+    v.description('Where each figure came from and how fresh it is'),
+  ),
+  users: v.array(
+    v.strictObject({
       userName,
-      arn: z.string(),
-      path: z.string(),
-      createDate: z.iso.datetime(),
-      passwordLastUsed: z.iso.datetime().nullable(),
-      consoleAccess: z.boolean().nullable(),
-      inForceMfaGroup: z.boolean(),
-      evidence: z.enum(['live', 'credential-report', 'virtual-only']).meta({
-        description:
+      arn: v.string(),
+      path: v.string(),
+      createDate: isoDateTime(),
+      passwordLastUsed: v.nullable(isoDateTime()),
+      consoleAccess: v.nullable(v.boolean()),
+      inForceMfaGroup: v.boolean(),
+      evidence: v.pipe(
+        v.picklist(['live', 'credential-report', 'virtual-only']),
+        v.description(
           'live: no device of any kind (per-user check); credential-report: no virtual device (live) and no other device in the credential report; virtual-only: no virtual device (live), other kinds not checked',
-      }),
+        ),
+      ),
     }),
   ),
 });
 
-export const errorResponse = z.object({
-  error: z.object({ code: z.string(), message: z.string() }).loose(),
+export const errorResponse = v.strictObject({
+  error: v.looseObject({ code: v.string(), message: v.string() }),
 });

@@ -1,56 +1,69 @@
 // The enrollment API's request shapes, validated at the edge.
 
-import * as z from 'zod';
+import * as v from 'valibot';
+import { isoDateTime } from '../http/validation.ts';
 
-const code = z.string().regex(/^[0-9]{6}$/, 'must be exactly six digits');
+const code = v.pipe(v.string(), v.regex(/^[0-9]{6}$/, 'must be exactly six digits'));
 
-export const activationRequest = z
-  .object({
-    serialNumber: z.string().min(9).max(256),
-    code1: code.optional(),
-    code2: code.optional(),
-  })
-  .strict()
-  .refine((b) => (b.code1 === undefined) === (b.code2 === undefined), {
-    message: 'code1 and code2 must be given together',
-  })
-  .refine((b) => b.code1 === undefined || b.code1 !== b.code2, {
-    message: 'code1 and code2 must be two different, consecutive codes',
-  });
+export const activationRequest = v.pipe(
+  v.strictObject({
+    serialNumber: v.pipe(v.string(), v.minLength(9), v.maxLength(256)),
+    code1: v.optional(code),
+    code2: v.optional(code),
+  }),
+  // Checked whenever both codes are well-typed, even if other fields have problems.
+  v.partialCheck(
+    [['code1'], ['code2']],
+    (b) => (b.code1 === undefined) === (b.code2 === undefined),
+    'code1 and code2 must be given together',
+  ),
+  v.partialCheck(
+    [['code1'], ['code2']],
+    (b) => b.code1 === undefined || b.code1 !== b.code2,
+    'code1 and code2 must be two different, consecutive codes',
+  ),
+);
 
-export type ActivationRequest = z.infer<typeof activationRequest>;
+export type ActivationRequest = v.InferOutput<typeof activationRequest>;
 
-// Responses, for the OpenAPI document.
+// Responses, for the OpenAPI document (strict: it promises exactly these fields).
 
-const mfaDevice = z.object({ serialNumber: z.string(), enableDate: z.iso.datetime().nullable() });
-
-export const enrollmentStatusResponse = z.object({
-  userName: z.string(),
-  accountId: z.string(),
-  accountAlias: z.string().nullable(),
-  status: z.enum(['invited', 'enrolled']),
-  groupName: z.string(),
-  inForceMfaGroup: z.boolean(),
-  mfaDevices: z.array(mfaDevice),
-  invitationExpiresAt: z.iso.datetime(),
+const mfaDevice = v.strictObject({
+  serialNumber: v.string(),
+  enableDate: v.nullable(isoDateTime()),
 });
 
-export const newDeviceResponse = z.object({
-  serialNumber: z.string(),
-  secret: z.string().meta({ description: 'Base32 TOTP seed. Shown once; never stored or logged.' }),
-  otpauthUri: z.string(),
-  qrSvg: z
-    .string()
-    .meta({ description: 'The otpauth URI as an SVG QR code, rendered by the service' }),
+export const enrollmentStatusResponse = v.strictObject({
+  userName: v.string(),
+  accountId: v.string(),
+  accountAlias: v.nullable(v.string()),
+  status: v.picklist(['invited', 'enrolled']),
+  groupName: v.string(),
+  inForceMfaGroup: v.boolean(),
+  mfaDevices: v.array(mfaDevice),
+  invitationExpiresAt: isoDateTime(),
 });
 
-export const activationResponse = z.object({
-  status: z.literal('enrolled'),
-  serialNumber: z.string(),
-  groupName: z.string(),
-  next: z.object({
-    consoleSignInUrl: z.string(),
-    mfaSerialNumber: z.string(),
-    cliCommand: z.string(),
+export const newDeviceResponse = v.strictObject({
+  serialNumber: v.string(),
+  secret: v.pipe(
+    v.string(),
+    v.description('Base32 TOTP seed. Shown once; never stored or logged.'),
+  ),
+  otpauthUri: v.string(),
+  qrSvg: v.pipe(
+    v.string(),
+    v.description('The otpauth URI as an SVG QR code, rendered by the service'),
+  ),
+});
+
+export const activationResponse = v.strictObject({
+  status: v.literal('enrolled'),
+  serialNumber: v.string(),
+  groupName: v.string(),
+  next: v.strictObject({
+    consoleSignInUrl: v.string(),
+    mfaSerialNumber: v.string(),
+    cliCommand: v.string(),
   }),
 });

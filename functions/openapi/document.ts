@@ -1,7 +1,10 @@
-// The OpenAPI 3.1 description of both functions, generated from the zod schemas that validate
-// their requests, so the document cannot drift from what the code accepts.
+// The OpenAPI 3.1 description of both functions, generated from the valibot schemas that
+// validate their requests, so the document cannot drift from what the code accepts. Only
+// GET /openapi.json needs it: the admin app imports this module (and the JSON Schema converter)
+// on that request, not at cold start.
 
-import * as z from 'zod';
+import { toJsonSchema } from '@valibot/to-json-schema';
+import type * as v from 'valibot';
 import {
   complianceQuery,
   complianceResponse,
@@ -19,16 +22,20 @@ import {
   newDeviceResponse,
 } from '../enrollment/schemas.ts';
 
-/** A JSON Schema for one place in the document (OpenAPI 3.1 is JSON Schema 2020-12 already). */
-function schema(s: z.ZodType, io: 'input' | 'output' = 'output'): Record<string, unknown> {
-  const { $schema: _, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<
-    string,
-    unknown
-  >;
+/**
+ * A JSON Schema for one place in the document (OpenAPI 3.1 is JSON Schema 2020-12 already).
+ * Checks JSON Schema cannot say (code1 and code2 together and different) are left out.
+ */
+function schema(s: v.GenericSchema, io: 'input' | 'output' = 'output'): Record<string, unknown> {
+  const { $schema: _, ...rest } = toJsonSchema(s, {
+    target: 'draft-2020-12',
+    typeMode: io,
+    errorMode: 'ignore',
+  });
   return rest;
 }
 
-const json = (s: z.ZodType, description: string) => ({
+const json = (s: v.GenericSchema, description: string) => ({
   description,
   content: { 'application/json': { schema: schema(s) } },
 });
@@ -57,11 +64,11 @@ function build(config: Pick<Config, 'publicBaseUrl'>): Record<string, unknown> {
     required: true,
     schema: schema(userName, 'input'),
   };
-  const queryParams = Object.entries(complianceQuery.shape).map(([name, s]) => ({
+  const queryParams = Object.entries(complianceQuery.entries).map(([name, s]) => ({
     name,
     in: 'query',
     required: false,
-    schema: schema(s as z.ZodType, 'input'),
+    schema: schema(s, 'input'),
   }));
   return {
     openapi: '3.1.0',

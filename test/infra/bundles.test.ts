@@ -75,6 +75,14 @@ describe('what each bundle holds', () => {
     ).toEqual([]);
   });
 
+  it('loads the OpenAPI document builder and its JSON Schema converter only on GET /openapi.json', () => {
+    const builder = (i: string) =>
+      i === 'functions/openapi/document.ts' || i.includes('node_modules/@valibot/to-json-schema/');
+    expect(inputsOf('admin').filter(builder).length).toBe(2);
+    expect(inputsLoadedAtImport('admin').filter(builder)).toEqual([]);
+    expect(inputsOf('onboarding').filter(builder)).toEqual([]);
+  });
+
   it('bundles the pinned AWS SDK rather than relying on the runtime', () => {
     for (const name of ['onboarding', 'admin']) {
       expect(inputsOf(name).some((i) => i.includes('node_modules/@aws-sdk/client-iam/'))).toBe(

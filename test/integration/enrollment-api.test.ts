@@ -507,6 +507,27 @@ describe('POST /api/enrollment/activate: bad input is a 400 checked before any I
     await expectError(res, 400, 'bad_request');
   });
 
+  it('names each field and its problem in the message, and never repeats a submitted value', async () => {
+    const { token } = await f.issue(TANAKA);
+    const answers: [unknown, string][] = [
+      [
+        { serialNumber: 'arn', code1: '12345a', code2: '12345a' },
+        'serialNumber: Too small: expected string to have >=9 characters; code1: must be exactly six digits; code2: must be exactly six digits; code1 and code2 must be two different, consecutive codes',
+      ],
+      [{ serialNumber, code1: '123456' }, 'code1 and code2 must be given together'],
+      [
+        { serialNumber, code1: 123456, code2: '234567', remember: 'x' },
+        'code1: Invalid input: expected string, received number; Unrecognized key: "remember"',
+      ],
+      [{ code1: '123456', code2: '234567' }, 'serialNumber: Required'],
+      [null, 'Invalid input: expected object, received null'],
+    ];
+    for (const [body, message] of answers) {
+      const res = await f.request('POST', '/api/enrollment/activate', { token, body });
+      expect((await expectError(res, 400, 'bad_request')).error.message).toBe(message);
+    }
+  });
+
   it('accepts application/json with a charset', async () => {
     const { token, device } = await startEnrollment(f);
 
