@@ -1,7 +1,7 @@
 // The HR and admin function: invitations, one user's status, and the live report of users
 // without MFA. Authenticated with scoped API keys; documented at /openapi.json.
 
-import { Hono } from 'hono';
+import { Hono } from 'hono/tiny';
 import type { IamClients } from '../aws/iam-gateway.ts';
 import { IamInventory } from '../aws/iam-inventory.ts';
 import { toCsv } from '../compliance/csv.ts';

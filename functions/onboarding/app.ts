@@ -1,7 +1,8 @@
 // The employee-facing function: the onboarding page and the enrollment API. The bearer token is
 // the invitation; the user name comes only from the verified token, never from the body.
 
-import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { Hono } from 'hono/tiny';
 import type { IamClients } from '../aws/iam-gateway.ts';
 import { IamGateway } from '../aws/iam-gateway.ts';
 import type { Config } from '../config.ts';
