@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { FORCE_MFA_POLICY_NAME, forceMfaPolicyDocument } from '../../infra/force-mfa-policy.ts';
 import type { FaultConfig } from './faults.ts';
 import { type RunningEmulator, startEmulator } from './http-server.ts';
 import type { SeedSpec } from './seed.ts';
@@ -144,31 +145,7 @@ export const DEMO_SEED: SeedSpec = {
   groups: [
     {
       name: 'force-mfa',
-      policies: [
-        {
-          name: 'DenyAllExceptListedIfNoMFA',
-          document: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Sid: 'DenyAllExceptListedIfNoMFA',
-                Effect: 'Deny',
-                NotAction: [
-                  'iam:CreateVirtualMFADevice',
-                  'iam:EnableMFADevice',
-                  'iam:GetUser',
-                  'iam:ListMFADevices',
-                  'iam:ListVirtualMFADevices',
-                  'iam:ResyncMFADevice',
-                  'sts:GetSessionToken',
-                ],
-                Resource: '*',
-                Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
-              },
-            ],
-          },
-        },
-      ],
+      policies: [{ name: FORCE_MFA_POLICY_NAME, document: forceMfaPolicyDocument() }],
     },
   ],
   users: [

@@ -1,6 +1,7 @@
 // Deterministic, realistic large accounts for tests and benchmarks ("5,000 users, 10% without
 // MFA"), as SeedSpecs for applySeed.
 
+import { FORCE_MFA_POLICY_NAME, forceMfaPolicyDocument } from '../../infra/force-mfa-policy.ts';
 import type { SeedMfaDevice, SeedSpec, SeedUser } from './seed.ts';
 import type { MfaKind } from './state.ts';
 
@@ -114,31 +115,7 @@ export function generateAccount(options: GenerateAccountOptions): SeedSpec {
     groups: [
       {
         name: groupName,
-        policies: [
-          {
-            name: 'DenyAllExceptListedIfNoMFA',
-            document: {
-              Version: '2012-10-17',
-              Statement: [
-                {
-                  Sid: 'DenyAllExceptListedIfNoMFA',
-                  Effect: 'Deny',
-                  NotAction: [
-                    'iam:CreateVirtualMFADevice',
-                    'iam:EnableMFADevice',
-                    'iam:GetUser',
-                    'iam:ListMFADevices',
-                    'iam:ListVirtualMFADevices',
-                    'iam:ResyncMFADevice',
-                    'sts:GetSessionToken',
-                  ],
-                  Resource: '*',
-                  Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
-                },
-              ],
-            },
-          },
-        ],
+        policies: [{ name: FORCE_MFA_POLICY_NAME, document: forceMfaPolicyDocument() }],
       },
     ],
     users,

@@ -8,6 +8,7 @@
 // tests and benchmarks that need "5,000 users, 3% without MFA".
 
 import { randomBytes } from 'node:crypto';
+import { isJsonObject } from './ops/shared.ts';
 import {
   type AccountState,
   type GroupRecord,
@@ -128,15 +129,6 @@ function checkArray<T>(what: string, value: T[] | undefined): T[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) fail(`${what} must be an array`);
   return value;
-}
-
-function isJsonObject(text: string): boolean {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-  } catch {
-    return false;
-  }
 }
 
 /** Hands out the 40-byte seeds of a batch from one randomBytes call. */

@@ -13,7 +13,7 @@ import { byKey, pageTail, paginate } from '../paginate.ts';
 import { maxItemsShape, type Params, shapes } from '../params.ts';
 import { type AccountState, type GroupRecord, groupArn, newId, type UserRecord } from '../state.ts';
 import { el, escapeXml, list } from '../xml.ts';
-import { findUser, groupXml, userXml } from './shared.ts';
+import { findUser, groupXml, isJsonObject, userXml } from './shared.ts';
 import type { OpTable } from './types.ts';
 
 const GROUPS_PER_ACCOUNT = 300;
@@ -192,13 +192,4 @@ function membership(state: AccountState, params: Params) {
   params.done();
   const user = findUser(state, userName);
   return { user, group: findGroup(state, groupName) };
-}
-
-function isJsonObject(text: string): boolean {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-  } catch {
-    return false;
-  }
 }

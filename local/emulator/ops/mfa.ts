@@ -25,7 +25,6 @@ import {
   deleteConflict,
   entityAlreadyExists,
   invalidAuthenticationCode,
-  invalidInput,
   limitExceeded,
   mfaNotFound,
 } from '../errors.ts';
@@ -34,7 +33,7 @@ import { maxItemsShape, type Params, shapes } from '../params.ts';
 import { type AccountState, type MfaDeviceRecord, mfaArn, type UserRecord } from '../state.ts';
 import { base32Encode, matchConsecutivePair } from '../totp.ts';
 import { el, isoSeconds, list, type XmlNode } from '../xml.ts';
-import { findUser, userXml } from './shared.ts';
+import { findUser, rejectDuplicateTagKeys, userXml } from './shared.ts';
 import type { OpContext, OpTable } from './types.ts';
 
 /** Devices one user can have enabled, of any type (since 2022-11-16; iam-reference.md §4). */
@@ -105,19 +104,6 @@ function countVirtualDevices(state: AccountState): number {
   return n;
 }
 
-function checkDuplicateTagKeys(tags: { key: string }[]): void {
-  const seen = new Set<string>();
-  for (const { key } of tags) {
-    const lower = key.toLowerCase();
-    if (seen.has(lower)) {
-      throw invalidInput(
-        'Duplicate tag keys found. Please note that Tag keys are case insensitive.',
-      );
-    }
-    seen.add(lower);
-  }
-}
-
 export const mfaOperations: OpTable = {
   async CreateVirtualMFADevice(ctx) {
     const { params, state } = ctx;
@@ -125,7 +111,7 @@ export const mfaOperations: OpTable = {
     const name = params.string('VirtualMFADeviceName', shapes.virtualMfaDeviceName, true);
     const tags = params.tags();
     params.done();
-    checkDuplicateTagKeys(tags);
+    rejectDuplicateTagKeys(tags);
 
     const serialNumber = mfaArn(state.accountId, path, name);
     if (

@@ -1,6 +1,6 @@
 // Lookups and XML shapes shared by several operation groups.
 
-import { userNotFound } from '../errors.ts';
+import { invalidInput, userNotFound } from '../errors.ts';
 import type { AccountState, GroupRecord, Tag, UserRecord } from '../state.ts';
 import { el, isoSeconds, list, type XmlNode } from '../xml.ts';
 
@@ -50,4 +50,28 @@ export function tagsXml(tags: Tag[], name = 'Tags'): XmlNode {
     name,
     tags.map((t) => [el('Key', t.key), el('Value', t.value)]),
   );
+}
+
+/** Tag keys are unique case-insensitively within one request (InvalidInput otherwise). */
+export function rejectDuplicateTagKeys(tags: { key: string }[]): void {
+  const seen = new Set<string>();
+  for (const { key } of tags) {
+    const lower = key.toLowerCase();
+    if (seen.has(lower)) {
+      throw invalidInput(
+        'Duplicate tag keys found. Please note that Tag keys are case insensitive.',
+      );
+    }
+    seen.add(lower);
+  }
+}
+
+/** A policy document must at least be a JSON object. */
+export function isJsonObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }

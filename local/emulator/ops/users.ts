@@ -5,7 +5,6 @@ import {
   AwsError,
   deleteConflict,
   entityAlreadyExists,
-  invalidInput,
   limitExceeded,
   noSuchEntity,
   validationError,
@@ -14,7 +13,7 @@ import { byKey, pageTail, paginate } from '../paginate.ts';
 import { maxItemsShape, shapes } from '../params.ts';
 import { newId, rootArn, type Tag, type UserRecord, userArn } from '../state.ts';
 import { el, isoSeconds, list } from '../xml.ts';
-import { findUser, tagsXml, userXml } from './shared.ts';
+import { findUser, rejectDuplicateTagKeys, tagsXml, userXml } from './shared.ts';
 import type { OpContext, OpTable } from './types.ts';
 
 const USERS_PER_ACCOUNT = 5000;
@@ -215,19 +214,6 @@ function loginProfileXml(user: UserRecord) {
     el('CreateDate', profile && isoSeconds(profile.createDate)),
     el('PasswordResetRequired', profile?.passwordResetRequired ?? false),
   ]);
-}
-
-function rejectDuplicateTagKeys(tags: Tag[]): void {
-  const seen = new Set<string>();
-  for (const { key } of tags) {
-    const lower = key.toLowerCase();
-    if (seen.has(lower)) {
-      throw invalidInput(
-        'Duplicate tag keys found. Please note that Tag keys are case insensitive.',
-      );
-    }
-    seen.add(lower);
-  }
 }
 
 /**
