@@ -162,12 +162,12 @@ const step = async (label: string, path: string, init: RequestInit = {}) => {
   });
   const calls = em.calls.snapshot();
   console.log(
-    `  ${label}: HTTP ${res.status}, IAM/STS calls ${calls.total}: ${table(calls.byAction)}`,
+    `  ${label}: HTTP ${res.status}, IAM calls ${calls.total}: ${table(calls.byAction)}`,
   );
   return res;
 };
 console.log(
-  '\nEnrollment flow, IAM calls per request (no added latency; account info cached after the first request):',
+  '\nEnrollment flow, IAM calls per request (no added latency; the account alias is cached after the first request):',
 );
 await step('GET  /api/enrollment', '/api/enrollment');
 const device = (await (
