@@ -161,9 +161,7 @@ const step = async (label: string, path: string, init: RequestInit = {}) => {
     headers: { ...auth, ...(init.headers ?? {}) },
   });
   const calls = em.calls.snapshot();
-  console.log(
-    `  ${label}: HTTP ${res.status}, IAM calls ${calls.total}: ${table(calls.byAction)}`,
-  );
+  console.log(`  ${label}: HTTP ${res.status}, IAM calls ${calls.total}: ${table(calls.byAction)}`);
   return res;
 };
 console.log(
