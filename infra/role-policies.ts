@@ -1,0 +1,218 @@
+// What each function's role may do, and the permissions boundary both carry: exactly what the
+// function calls (functions/aws/iam-gateway.ts and iam-inventory.ts), scoped to the configured
+// user path, the service's MFA device path, the force-MFA group and the invitation tag.
+// sts:GetCallerIdentity needs no permission. The stack around them is cloudformation.ts.
+
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub templates, not JS templates
+
+import { INVITATION_TAG_KEY } from '../functions/config.ts';
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export const sub = (template: string) => ({ 'Fn::Sub': template });
+export const ref = (name: string) => ({ Ref: name });
+
+// The serverless.yml resources these refer to (osls / Serverless naming).
+export const FUNCTION_RESOURCES = {
+  onboarding: { role: 'OnboardingRole', logGroup: 'OnboardingLogGroup' },
+  admin: { role: 'AdminRole', logGroup: 'AdminLogGroup' },
+} as const;
+
+// ARNs the policies are scoped to, as Fn::Sub templates over the stack's parameters.
+export const ARNS = {
+  usersUnderPath: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:user${UserPathPrefix}*',
+  anyUser: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:user/*',
+  serviceMfaDevices: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:mfa${MfaDevicePath}*',
+  forceMfaGroup:
+    'arn:${AWS::Partition}:iam::${AWS::AccountId}:group${ForceMfaGroupPath}${ForceMfaGroupName}',
+} as const;
+
+/** Tag and untag only the invitation tag: every key in the request must be it, and keys must be given. */
+const invitationTagOnly = {
+  'ForAllValues:StringEquals': { 'aws:TagKeys': [INVITATION_TAG_KEY] },
+  Null: { 'aws:TagKeys': 'false' },
+};
+
+/** The onboarding function: read users under the path, make and enable its own MFA devices,
+ * add users to the one group, keep the invitation tag. */
+export function onboardingStatements(): Json[] {
+  return [
+    {
+      Sid: 'ReadUsersUnderPath',
+      Effect: 'Allow',
+      Action: ['iam:GetUser', 'iam:ListMFADevices', 'iam:ListGroupsForUser'],
+      Resource: sub(ARNS.usersUnderPath),
+    },
+    {
+      Sid: 'EnableMfaForUsersUnderPath',
+      Effect: 'Allow',
+      Action: ['iam:EnableMFADevice'],
+      Resource: sub(ARNS.usersUnderPath),
+    },
+    {
+      Sid: 'InvitationTagOnly',
+      Effect: 'Allow',
+      // TagUser records failed code attempts in the invitation tag; UntagUser spends it.
+      Action: ['iam:TagUser', 'iam:UntagUser'],
+      Resource: sub(ARNS.usersUnderPath),
+      Condition: invitationTagOnly,
+    },
+    {
+      Sid: 'OwnVirtualMfaDevicesOnly',
+      Effect: 'Allow',
+      Action: ['iam:CreateVirtualMFADevice', 'iam:DeleteVirtualMFADevice'],
+      Resource: sub(ARNS.serviceMfaDevices),
+    },
+    {
+      Sid: 'AddToForceMfaGroupOnly',
+      Effect: 'Allow',
+      Action: ['iam:AddUserToGroup'],
+      Resource: sub(ARNS.forceMfaGroup),
+    },
+    {
+      Sid: 'AccountAlias',
+      Effect: 'Allow',
+      // Takes no resource: `*` is the only form IAM accepts.
+      Action: ['iam:ListAccountAliases'],
+      Resource: '*',
+    },
+    logStatement('onboarding'),
+  ];
+}
+
+/** The admin function: read-only listing (the compliance report covers the whole account) and
+ * the invitation tag on users under the path. */
+export function adminStatements(): Json[] {
+  return [
+    {
+      Sid: 'AccountWideListing',
+      Effect: 'Allow',
+      // These take no resource: `*` is the only form IAM accepts. All read-only.
+      Action: [
+        'iam:ListUsers',
+        'iam:ListVirtualMFADevices',
+        'iam:GenerateCredentialReport',
+        'iam:GetCredentialReport',
+        'iam:ListAccountAliases',
+      ],
+      Resource: '*',
+    },
+    {
+      Sid: 'ReadAnyUser',
+      Effect: 'Allow',
+      Action: ['iam:GetUser', 'iam:ListMFADevices', 'iam:GetLoginProfile', 'iam:ListGroupsForUser'],
+      Resource: sub(ARNS.anyUser),
+    },
+    {
+      Sid: 'ReadForceMfaGroup',
+      Effect: 'Allow',
+      Action: ['iam:GetGroup'],
+      Resource: sub(ARNS.forceMfaGroup),
+    },
+    {
+      Sid: 'InvitationTagOnly',
+      Effect: 'Allow',
+      Action: ['iam:TagUser', 'iam:UntagUser'],
+      Resource: sub(ARNS.usersUnderPath),
+      Condition: invitationTagOnly,
+    },
+    logStatement('admin'),
+  ];
+}
+
+function logStatement(fn: keyof typeof FUNCTION_RESOURCES): Json {
+  return {
+    Sid: 'OwnLogGroupOnly',
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    // The log group's Arn attribute ends in `:*`, covering its streams.
+    Resource: { 'Fn::GetAtt': [FUNCTION_RESOURCES[fn].logGroup, 'Arn'] },
+  };
+}
+
+/** Never, on either role, whatever else is attached to it later (SECURITY.md, "Never"). */
+export const ESCALATION_ACTIONS = [
+  'iam:CreateAccessKey',
+  'iam:UpdateAccessKey',
+  'iam:CreateLoginProfile',
+  'iam:UpdateLoginProfile',
+  'iam:Attach*',
+  'iam:Detach*',
+  'iam:Put*',
+  'iam:Delete*Policy',
+  'iam:DeletePolicyVersion',
+  'iam:Delete*PermissionsBoundary',
+  'iam:CreatePolicy',
+  'iam:CreatePolicyVersion',
+  'iam:SetDefaultPolicyVersion',
+  'iam:PassRole',
+  'iam:UpdateUser',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:DeactivateMFADevice',
+  // Taking a user out of the force-MFA group lifts its deny.
+  'iam:RemoveUserFromGroup',
+];
+
+export function boundaryDocument(): Json {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'CeilingOfWhatTheFunctionsUse',
+        Effect: 'Allow',
+        Action: [
+          'iam:GetUser',
+          'iam:ListMFADevices',
+          'iam:ListGroupsForUser',
+          'iam:GetLoginProfile',
+          'iam:GetGroup',
+          'iam:ListUsers',
+          'iam:ListVirtualMFADevices',
+          'iam:GenerateCredentialReport',
+          'iam:GetCredentialReport',
+          'iam:ListAccountAliases',
+          'iam:TagUser',
+          'iam:UntagUser',
+          'iam:CreateVirtualMFADevice',
+          'iam:DeleteVirtualMFADevice',
+          'iam:EnableMFADevice',
+          'iam:AddUserToGroup',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'sts:GetCallerIdentity',
+        ],
+        Resource: '*',
+      },
+      {
+        Sid: 'DenyPrivilegeEscalation',
+        Effect: 'Deny',
+        Action: ESCALATION_ACTIONS,
+        Resource: '*',
+      },
+      {
+        Sid: 'DenyOtherGroups',
+        Effect: 'Deny',
+        Action: ['iam:AddUserToGroup'],
+        NotResource: sub(ARNS.forceMfaGroup),
+      },
+      {
+        Sid: 'DenyOtherMfaDevices',
+        Effect: 'Deny',
+        Action: ['iam:CreateVirtualMFADevice', 'iam:DeleteVirtualMFADevice'],
+        NotResource: sub(ARNS.serviceMfaDevices),
+      },
+      {
+        Sid: 'DenyOtherTags',
+        Effect: 'Deny',
+        Action: ['iam:TagUser', 'iam:UntagUser'],
+        Resource: '*',
+        Condition: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': [INVITATION_TAG_KEY] } },
+      },
+      {
+        Sid: 'DenyWritesOutsideUserPath',
+        Effect: 'Deny',
+        Action: ['iam:TagUser', 'iam:UntagUser', 'iam:EnableMFADevice'],
+        NotResource: sub(ARNS.usersUnderPath),
+      },
+    ],
+  };
+}
