@@ -15,32 +15,17 @@ import {
 } from '@aws-sdk/client-iam';
 import { expect } from 'vitest';
 import { INVITATION_TAG_KEY } from '../../functions/config.ts';
+import type {
+  Enrolled,
+  EnrollmentStatus,
+  NewDevice,
+} from '../../functions/enrollment/enrollment.ts';
 import { consecutiveCodes, type OnboardingFixture } from './onboarding.ts';
 
-export interface DeviceBody {
-  serialNumber: string;
-  secret: string;
-  otpauthUri: string;
-  qrSvg: string;
-}
-
-export interface StatusBody {
-  userName: string;
-  accountId: string;
-  accountAlias: string | null;
-  status: 'invited' | 'enrolled';
-  groupName: string;
-  inForceMfaGroup: boolean;
-  mfaDevices: { serialNumber: string; enableDate: string | null }[];
-  invitationExpiresAt: string;
-}
-
-export interface EnrolledBody {
-  status: 'enrolled';
-  serialNumber: string;
-  groupName: string;
-  next: { consoleSignInUrl: string; mfaSerialNumber: string; cliCommand: string };
-}
+// The bodies are the product's own types: a test reads exactly what the API promises.
+export type DeviceBody = NewDevice;
+export type StatusBody = EnrollmentStatus;
+export type EnrolledBody = Enrolled;
 
 export interface ErrorBody {
   error: { code: string; message: string; attemptsRemaining?: number };
