@@ -15,14 +15,22 @@ export interface Config {
   invitationTtlHours: number;
   /** Failed code submissions allowed per invitation before it is locked. */
   maxCodeAttempts: number;
-  /** The user tag that holds the pending invitation. */
-  invitationTagKey: string;
   /** Hashes and scopes of the admin API's keys (admin function only). */
   apiKeys: ApiKeyEntry[];
 }
 
 export const MAX_INVITATION_TTL_HOURS = 30 * 24;
-export const INVITATION_TAG_KEY = 'mfa-onboarding:invitation';
+/** Every user tag the service writes starts with this; its roles may write no other key. */
+export const SERVICE_TAG_PREFIX = 'mfa-onboarding:';
+export const INVITATION_TAG_KEY = `${SERVICE_TAG_PREFIX}invitation`;
+export const ATTEMPT_TAG_PREFIX = `${SERVICE_TAG_PREFIX}attempt:`;
+/** IAM's quota of tags per user (docs/invitation-state.md, "Tag budget"). */
+export const TAGS_PER_USER = 50;
+/**
+ * Each attempt is a tag of its own, so the limit must leave room under IAM's 50 tags per user
+ * for the identity tag and the user's own tags.
+ */
+export const MAX_CODE_ATTEMPTS_LIMIT = 20;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -37,8 +45,7 @@ export function loadConfig(env: Env = process.env): Config {
     userPathPrefix: iamPath(env, 'USER_PATH_PREFIX', '/', false),
     mfaDevicePath: iamPath(env, 'MFA_DEVICE_PATH', '/mfa-onboarding/', true),
     invitationTtlHours: integer(env, 'INVITATION_TTL_HOURS', 72, 1, MAX_INVITATION_TTL_HOURS),
-    maxCodeAttempts: integer(env, 'MAX_CODE_ATTEMPTS', 10, 1, 100),
-    invitationTagKey: INVITATION_TAG_KEY,
+    maxCodeAttempts: integer(env, 'MAX_CODE_ATTEMPTS', 10, 1, MAX_CODE_ATTEMPTS_LIMIT),
     apiKeys: apiKeys(env, 'API_KEYS'),
   };
 }

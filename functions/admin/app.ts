@@ -11,6 +11,7 @@ import {
   scanUsersWithoutMfa,
 } from '../compliance/scan.ts';
 import type { Config } from '../config.ts';
+import { limitBody } from '../http/body-limit.ts';
 import { errorBody, onErrorHandler } from '../http/error-response.ts';
 import { createLogger, type Logger } from '../http/logger.ts';
 import { requestContext } from '../http/request-context.ts';
@@ -31,6 +32,9 @@ export interface AdminDeps {
   scan?: { reportWaitMs?: number; maxPerUserChecks?: number };
 }
 
+/** Request bodies larger than this are refused with 413 (an invitation request is ~100 bytes). */
+export const ADMIN_MAX_BODY_BYTES = 16 * 1024;
+
 /** Time kept for the rest of the scan after waiting for a credential report. */
 const REPORT_WAIT_HEADROOM_MS = 8_000;
 
@@ -43,6 +47,7 @@ export function createAdminApp(deps: AdminDeps) {
 
   app.use(requestContext(clients, logger, deps.requestBudgetMs));
   app.use(securityHeaders);
+  app.use(limitBody(ADMIN_MAX_BODY_BYTES));
   app.onError(onErrorHandler(logger));
   app.notFound((c) => c.json(errorBody('not_found', 'No such route.'), 404));
 
@@ -67,9 +72,15 @@ export function createAdminApp(deps: AdminDeps) {
         keyName: c.get('apiKeyName'),
         userName: issued.userName,
         expiresAt: issued.expiresAt.toISOString(),
+        finishOnly: issued.finishOnly,
       });
       return c.json(
-        { userName: issued.userName, url: issued.url, expiresAt: issued.expiresAt.toISOString() },
+        {
+          userName: issued.userName,
+          url: issued.url,
+          expiresAt: issued.expiresAt.toISOString(),
+          finishOnly: issued.finishOnly,
+        },
         201,
       );
     },
@@ -93,7 +104,7 @@ export function createAdminApp(deps: AdminDeps) {
     validated('param', userPathParams),
     async (c) => {
       const { userName } = c.req.valid('param');
-      return c.json(await userStatus(c.get('gateway'), config, clock, userName));
+      return c.json(await userStatus({ gateway: c.get('gateway'), config, clock }, userName));
     },
   );
 

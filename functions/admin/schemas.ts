@@ -39,6 +39,12 @@ export const invitationResponse = v.strictObject({
     ),
   ),
   expiresAt: isoDateTime(),
+  finishOnly: v.pipe(
+    v.boolean(),
+    v.description(
+      'true when the user already has the MFA device this service enabled but is not in the force-MFA group: the link only finishes that step',
+    ),
+  ),
 });
 
 export const userPathParams = v.object({ userName });
@@ -54,9 +60,21 @@ export const userStatusResponse = v.strictObject({
   mfaEnabled: v.boolean(),
   mfaDevices: v.array(mfaDevice),
   inForceMfaGroup: v.boolean(),
+  enrollment: v.pipe(
+    v.picklist(['not_enrolled', 'invited', 'needs_group_step', 'mfa_outside_group', 'enrolled']),
+    v.description(
+      'not_enrolled: no MFA and no usable link; invited: no MFA, a link is pending; needs_group_step: MFA enabled by this service but not in the force-MFA group (a new link finishes it); mfa_outside_group: MFA enabled elsewhere, not in the group; enrolled: MFA and in the group',
+    ),
+  ),
   invitation: v.pipe(
-    v.nullable(v.strictObject({ expiresAt: isoDateTime() })),
-    v.description('The pending invitation, if any'),
+    v.nullable(
+      v.strictObject({
+        state: v.picklist(['pending', 'expired', 'locked']),
+        expiresAt: isoDateTime(),
+        attemptsRemaining: v.pipe(v.number(), v.integer(), v.minValue(0)),
+      }),
+    ),
+    v.description('The latest invitation, if one is on the user (pending, expired or locked)'),
   ),
 });
 

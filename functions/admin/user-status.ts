@@ -1,10 +1,18 @@
-// One user's MFA status for HR tooling: devices, force-MFA group membership and the pending
-// invitation (three IAM calls, in parallel after GetUser).
+// One user's MFA status for HR tooling: devices, force-MFA group membership, where the
+// enrollment stands and the latest invitation (GetUser, then two listings in parallel).
 
 import { aboutUser, type IamGateway } from '../aws/iam-gateway.ts';
 import type { Config } from '../config.ts';
-import type { Clock } from '../invitations/invitations.ts';
-import { decodeInvitationTag } from '../invitations/token.ts';
+import { isInGroup, ownSerialNumber } from '../enrollment/own-device.ts';
+import { attemptsLeft, type Clock, managedUser } from '../invitations/invitations.ts';
+import { attemptsOf, invitationIn } from '../invitations/token.ts';
+
+export type EnrollmentState =
+  | 'not_enrolled'
+  | 'invited'
+  | 'needs_group_step'
+  | 'mfa_outside_group'
+  | 'enrolled';
 
 export interface UserStatus {
   userName: string;
@@ -12,23 +20,47 @@ export interface UserStatus {
   mfaEnabled: boolean;
   mfaDevices: { serialNumber: string; enableDate: string | null }[];
   inForceMfaGroup: boolean;
-  invitation: { expiresAt: string } | null;
+  enrollment: EnrollmentState;
+  invitation: {
+    state: 'pending' | 'expired' | 'locked';
+    expiresAt: string;
+    attemptsRemaining: number;
+  } | null;
+}
+
+export interface UserStatusDeps {
+  gateway: IamGateway;
+  config: Config;
+  clock: Clock;
 }
 
 export async function userStatus(
-  gateway: IamGateway,
-  config: Config,
-  clock: Clock,
+  { gateway, config, clock }: UserStatusDeps,
   userName: string,
 ): Promise<UserStatus> {
-  const user = await aboutUser(userName, () => gateway.getUser(userName));
+  // A user outside the path is answered like an unknown one.
+  const user = await managedUser(gateway, config, userName);
   // Deleted between GetUser and the listings: still a 404.
   const [devices, groups] = await aboutUser(userName, () =>
     Promise.all([gateway.listMfaDevices(user.userName), gateway.listGroupsForUser(user.userName)]),
   );
-  const invitation = decodeInvitationTag(user.tags[config.invitationTagKey]);
-  const pending =
-    invitation && invitation.expiresAt.getTime() > clock().getTime() ? invitation : undefined;
+  const inForceMfaGroup = isInGroup(groups, config.forceMfaGroup);
+  const record = invitationIn(user.tags);
+  const remaining = record ? attemptsLeft(config, attemptsOf(user.tags, record.id)) : 0;
+  const invitation = record
+    ? {
+        state: invitationState(record.expiresAt, remaining, clock),
+        expiresAt: record.expiresAt.toISOString(),
+        attemptsRemaining: remaining,
+      }
+    : null;
+  const ownSerial = ownSerialNumber(config, user);
+  let enrollment: EnrollmentState;
+  if (devices.length === 0)
+    enrollment = invitation?.state === 'pending' ? 'invited' : 'not_enrolled';
+  else if (inForceMfaGroup) enrollment = 'enrolled';
+  else if (devices.some((d) => d.serialNumber === ownSerial)) enrollment = 'needs_group_step';
+  else enrollment = 'mfa_outside_group';
   return {
     userName: user.userName,
     arn: user.arn,
@@ -37,7 +69,17 @@ export async function userStatus(
       serialNumber: d.serialNumber,
       enableDate: d.enableDate?.toISOString() ?? null,
     })),
-    inForceMfaGroup: groups.some((g) => g.toLowerCase() === config.forceMfaGroup.toLowerCase()),
-    invitation: pending ? { expiresAt: pending.expiresAt.toISOString() } : null,
+    inForceMfaGroup,
+    enrollment,
+    invitation,
   };
+}
+
+function invitationState(
+  expiresAt: Date,
+  attemptsRemaining: number,
+  clock: Clock,
+): 'pending' | 'expired' | 'locked' {
+  if (expiresAt.getTime() <= clock().getTime()) return 'expired';
+  return attemptsRemaining === 0 ? 'locked' : 'pending';
 }

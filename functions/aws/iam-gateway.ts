@@ -16,7 +16,13 @@ import {
 } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { ServiceUnavailableError, UserNotFoundError } from '../errors.ts';
-import { RetriesExhaustedError, type RetryOptions, withRetries } from './retry.ts';
+import {
+  classify,
+  RetriesExhaustedError,
+  type RetryOptions,
+  type RetryPolicy,
+  withRetries,
+} from './retry.ts';
 
 export type IamErrorKind =
   | 'not-found'
@@ -27,6 +33,8 @@ export type IamErrorKind =
   | 'invalid-input'
   | 'access-denied'
   | 'report-not-ready'
+  /** A 500 or a dropped connection on a call not retried: it may or may not have been done. */
+  | 'unknown-outcome'
   | 'other';
 
 /** An IAM error the retries could not (or must not) absorb, by kind. */
@@ -131,9 +139,10 @@ export class IamGateway {
     );
   }
 
-  async untagUser(userName: string, key: string): Promise<void> {
+  /** Removes these tag keys (absent ones are no error). */
+  async untagUser(userName: string, keys: string[]): Promise<void> {
     await this.send('UntagUser', () =>
-      this.clients.iam.send(new UntagUserCommand({ UserName: userName, TagKeys: [key] })),
+      this.clients.iam.send(new UntagUserCommand({ UserName: userName, TagKeys: keys })),
     );
   }
 
@@ -195,7 +204,8 @@ export class IamGateway {
     code1: string,
     code2: string,
   ): Promise<void> {
-    await this.send('EnableMFADevice', () =>
+    // Only throttling is retried here: any other repeat would be a second code check.
+    await this.send('EnableMFADevice', { retryUnknownOutcome: false }, () =>
       this.clients.iam.send(
         new EnableMFADeviceCommand({
           UserName: userName,
@@ -236,9 +246,13 @@ export class IamGateway {
   }
 
   /** Sends one command with retries; translates what is left into IamError / 503. */
-  protected async send<T>(operation: string, attempt: () => Promise<T>): Promise<T> {
+  protected async send<T>(
+    operation: string,
+    ...args: [() => Promise<T>] | [RetryPolicy, () => Promise<T>]
+  ): Promise<T> {
+    const [policy, attempt] = args.length === 1 ? [undefined, args[0]] : args;
     try {
-      return await withRetries(operation, attempt, this.retry);
+      return await withRetries(operation, attempt, this.retry, policy);
     } catch (error) {
       throw translate(operation, error);
     }
@@ -249,5 +263,6 @@ function translate(operation: string, error: unknown): Error {
   if (error instanceof RetriesExhaustedError)
     return new ServiceUnavailableError(RETRY_AFTER_SECONDS);
   const name = error instanceof Error ? error.name : 'Unknown';
-  return new IamError(KINDS[name] ?? 'other', name, operation);
+  const kind = classify(error) === 'no' ? (KINDS[name] ?? 'other') : 'unknown-outcome';
+  return new IamError(kind, name, operation);
 }

@@ -14,6 +14,15 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
+export interface RetryPolicy {
+  /**
+   * Also retry errors that leave the outcome unknown (500s, dropped connections): true for
+   * calls that are safe to repeat. EnableMFADevice is not, since a repeat is another code check:
+   * its caller reserves a new attempt instead (docs/invitation-state.md).
+   */
+  retryUnknownOutcome: boolean;
+}
+
 export class RetriesExhaustedError extends Error {
   override name = 'RetriesExhaustedError';
   constructor(
@@ -75,6 +84,7 @@ export async function withRetries<T>(
   operation: string,
   attempt: () => Promise<T>,
   options: RetryOptions,
+  policy: RetryPolicy = { retryUnknownOutcome: true },
 ): Promise<T> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -85,7 +95,7 @@ export async function withRetries<T>(
       return await attempt();
     } catch (error) {
       const kind = classify(error);
-      if (kind === 'no') throw error;
+      if (kind === 'no' || (kind === 'transient' && !policy.retryUnknownOutcome)) throw error;
       const base =
         kind === 'throttling' ? (options.throttleBaseDelayMs ?? 400) : (options.baseDelayMs ?? 100);
       const delay = random() * Math.min(maxDelay, base * 2 ** i);

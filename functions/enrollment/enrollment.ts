@@ -2,30 +2,31 @@
 // membership of the force-MFA group. Every step can be repeated: a reload, a second tab, a
 // double submit, a lost response or a failure between two IAM calls all end in a correct state
 // on the next request, and the service never leaves more than one device of its own per user.
+// Code checks go through the invitation's attempt reservations (invitations.ts); why the whole
+// flow holds under concurrency is in docs/invitation-state.md.
 
-import {
-  aboutUser,
-  accountIdFromArn,
-  type IamGateway,
-  isIamError,
-  type MfaDevice,
-} from '../aws/iam-gateway.ts';
+import { aboutUser, accountIdFromArn, type IamGateway, isIamError } from '../aws/iam-gateway.ts';
 import type { Config } from '../config.ts';
 import {
   BadInputError,
   ConflictError,
   InvalidCodeError,
+  InvitationInvalidError,
   TooManyAttemptsError,
   UserNotFoundError,
 } from '../errors.ts';
 import type { Logger } from '../http/logger.ts';
 import {
+  attemptsLeft,
   type Clock,
-  clearInvitation,
-  recordFailedAttempt,
+  deleteUnassignedOwnDevice,
+  reserveAttempt,
+  reverify,
+  spendInvitation,
   type VerifiedInvitation,
 } from '../invitations/invitations.ts';
 import { otpauthUri, qrSvg } from './otpauth.ts';
+import { isInGroup, ownDeviceName, ownSerialNumber } from './own-device.ts';
 
 export interface AccountInfo {
   accountId: string;
@@ -50,6 +51,8 @@ export interface EnrollmentStatus {
   inForceMfaGroup: boolean;
   mfaDevices: { serialNumber: string; enableDate: string | null }[];
   invitationExpiresAt: string;
+  /** Code submissions left before the link locks. */
+  attemptsRemaining: number;
 }
 
 export interface NewDevice {
@@ -78,20 +81,6 @@ export interface Enrolled {
 
 /** Attempts at replacing our own device when another request races us (two tabs). */
 const CREATE_ATTEMPTS = 3;
-
-/**
- * The device this service makes for a user: one fixed name per user under the service's own
- * path, so a reload replaces it instead of leaving an orphan. The prefix keeps it clear of
- * devices named after the user elsewhere (the console once did exactly that), since virtual
- * MFA device names are unique in the account whatever their path.
- */
-export function ownDeviceName(userName: string): string {
-  return `onboarding-${userName}`;
-}
-
-export function ownSerialNumber(config: Config, accountId: string, userName: string): string {
-  return `arn:aws:iam::${accountId}:mfa${config.mfaDevicePath}${ownDeviceName(userName)}`;
-}
 
 /** The user's ARN names the account; only the alias needs asking for. */
 async function accountOf(deps: EnrollmentDeps, verified: VerifiedInvitation): Promise<AccountInfo> {
@@ -128,30 +117,51 @@ export async function enrollmentStatus(
       enableDate: d.enableDate?.toISOString() ?? null,
     })),
     invitationExpiresAt: verified.invitation.expiresAt.toISOString(),
+    attemptsRemaining: attemptsLeft(config, verified.attemptsUsed),
   };
 }
 
-/** Makes a new virtual device for the user, replacing an unassigned one this service made earlier. */
+/**
+ * Makes a new virtual device for the user, replacing an unassigned one this service made earlier.
+ * The seed is handed out only if the invitation is still current once the device exists: a
+ * revoke, reissue, success or lock that landed meanwhile deletes it instead.
+ */
 export async function createDevice(
   deps: EnrollmentDeps,
   verified: VerifiedInvitation,
 ): Promise<NewDevice> {
   const { gateway, config } = deps;
-  const userName = verified.user.userName;
+  // Locked earlier (its device was deleted then): refuse without another IAM call.
+  if (verified.attemptsUsed >= config.maxCodeAttempts) throw new TooManyAttemptsError();
   const account = await accountOf(deps, verified);
-  const serialNumber = ownSerialNumber(config, account.accountId, userName);
-  return cleaningUpIfUserGone(gateway, serialNumber, () =>
-    replaceOwnDevice(deps, userName, account, serialNumber),
-  );
+  const serialNumber = ownSerialNumber(config, verified.user);
+  return cleaningUpIfUserGone(gateway, serialNumber, async () => {
+    const device = await replaceOwnDevice(deps, verified, account, serialNumber);
+    let current: VerifiedInvitation;
+    try {
+      current = await reverify(deps, verified);
+    } catch (error) {
+      if (error instanceof InvitationInvalidError)
+        await deleteUnassignedOwnDevice(gateway, config, verified.user).catch(() => undefined);
+      throw error;
+    }
+    if (current.attemptsUsed >= config.maxCodeAttempts) await refuseLocked(deps, current);
+    deps.logger.info('enrollment.device_created', {
+      userName: verified.user.userName,
+      serialNumber: device.serialNumber,
+    });
+    return device;
+  });
 }
 
 async function replaceOwnDevice(
   deps: EnrollmentDeps,
-  userName: string,
+  verified: VerifiedInvitation,
   account: AccountInfo,
   serialNumber: string,
 ): Promise<NewDevice> {
-  const { gateway, config, logger } = deps;
+  const { gateway, config } = deps;
+  const userName = verified.user.userName;
   const devices = await aboutUser(userName, () => gateway.listMfaDevices(userName));
   if (devices.length > 0) throw alreadyEnrolled();
 
@@ -163,7 +173,6 @@ async function replaceOwnDevice(
         ownDeviceName(userName),
       );
       const uri = otpauthUri(device.seed, userName, accountLabel(account));
-      logger.info('enrollment.device_created', { userName, serialNumber: device.serialNumber });
       return {
         serialNumber: device.serialNumber,
         secret: device.seed,
@@ -193,7 +202,7 @@ export async function activate(
   request: Activation,
 ): Promise<Enrolled> {
   const account = await accountOf(deps, verified);
-  const ownSerial = ownSerialNumber(deps.config, account.accountId, verified.user.userName);
+  const ownSerial = ownSerialNumber(deps.config, verified.user);
   return cleaningUpIfUserGone(deps.gateway, ownSerial, () =>
     activateOwnDevice(deps, verified, request, account, ownSerial),
   );
@@ -209,6 +218,7 @@ async function activateOwnDevice(
   const { gateway, config, logger } = deps;
   const userName = verified.user.userName;
   const devices = await aboutUser(userName, () => gateway.listMfaDevices(userName));
+  let latest = verified;
   // A device already enabled for this user (ours after a lost response, or any when only the
   // group step is left) needs no codes: go straight on to the remaining steps.
   if (!isEnabled(devices, request.serialNumber)) {
@@ -219,13 +229,12 @@ async function activateOwnDevice(
       );
     }
     if (!request.codes) throw new BadInputError('code1 and code2 are required.', 'codes_required');
-    if (verified.invitation.failedAttempts >= config.maxCodeAttempts)
-      throw new TooManyAttemptsError();
-    await enable(deps, verified, ownSerial, request.codes);
+    if (verified.attemptsUsed >= config.maxCodeAttempts) throw new TooManyAttemptsError();
+    latest = await enableWithinAttemptLimit(deps, verified, ownSerial, request.codes);
   }
 
   await addToForceMfaGroup(gateway, config, userName);
-  await aboutUser(userName, () => clearInvitation(deps, userName));
+  await spendInvitation(deps, latest.user);
   const { serialNumber } = request;
   logger.info('enrollment.completed', { userName, serialNumber, groupName: config.forceMfaGroup });
   return {
@@ -240,44 +249,85 @@ async function activateOwnDevice(
   };
 }
 
-async function enable(
+/**
+ * Each EnableMFADevice call that carries codes is preceded by a reservation of its own, so the
+ * limit bounds the code checks IAM makes, not just the answers we saw: a call whose outcome is
+ * unknown (a 500, a dropped connection) is retried only after a new reservation.
+ */
+async function enableWithinAttemptLimit(
   deps: EnrollmentDeps,
   verified: VerifiedInvitation,
   serialNumber: string,
   codes: { code1: string; code2: string },
-): Promise<void> {
+): Promise<VerifiedInvitation> {
   const { gateway, config, logger } = deps;
   const userName = verified.user.userName;
-  try {
-    await gateway.enableMfaDevice(userName, serialNumber, codes.code1, codes.code2);
-    return;
-  } catch (error) {
-    if (isIamError(error, 'invalid-code')) {
-      const failed = await aboutUser(userName, () => recordFailedAttempt(deps, verified));
-      logger.warn('enrollment.invalid_code', { userName, failedAttempts: failed });
-      throw new InvalidCodeError(Math.max(0, config.maxCodeAttempts - failed));
+  let current = verified;
+  for (;;) {
+    try {
+      current = await reserveAttempt(deps, current);
+    } catch (error) {
+      if (error instanceof TooManyAttemptsError) await refuseLocked(deps, current);
+      throw error;
     }
-    if (isIamError(error, 'already-exists')) {
-      // A retry after EnableMFADevice succeeded but its response was lost, or a double submit.
-      const devices = await aboutUser(userName, () => gateway.listMfaDevices(userName));
-      if (isEnabled(devices, serialNumber)) return;
-      throw deviceInUse();
+    try {
+      await gateway.enableMfaDevice(userName, serialNumber, codes.code1, codes.code2);
+      return current;
+    } catch (error) {
+      if (isIamError(error, 'invalid-code')) {
+        const remaining = attemptsLeft(config, current.attemptsUsed);
+        logger.warn('enrollment.invalid_code', {
+          userName,
+          attemptsUsed: current.attemptsUsed,
+          attemptsRemaining: remaining,
+        });
+        // Locked now: the device's seed is of no further use to anyone.
+        if (remaining === 0)
+          await deleteUnassignedOwnDevice(gateway, config, current.user).catch(() => undefined);
+        throw new InvalidCodeError(remaining);
+      }
+      if (isIamError(error, 'unknown-outcome')) {
+        // The call may have enabled the device before its answer was lost.
+        if (await isEnabledFor(gateway, userName, serialNumber)) return current;
+        continue;
+      }
+      if (isIamError(error, 'already-exists')) {
+        // Already assigned: a second submit, or a retry after an answer was lost. If it is
+        // this user's, the enrollment is done and the remaining steps finish it.
+        if (await isEnabledFor(gateway, userName, serialNumber)) return current;
+        throw deviceInUse();
+      }
+      if (isIamError(error, 'not-found')) {
+        await assertUserExists(gateway, userName);
+        throw new ConflictError(
+          'device_missing',
+          'This MFA device no longer exists. Reload the page to start again.',
+        );
+      }
+      if (isIamError(error, 'limit-exceeded')) {
+        throw new ConflictError(
+          'too_many_devices',
+          'This user already has the maximum number of MFA devices.',
+        );
+      }
+      throw error;
     }
-    if (isIamError(error, 'not-found')) {
-      await assertUserExists(gateway, userName);
-      throw new ConflictError(
-        'device_missing',
-        'This MFA device no longer exists. Reload the page to start again.',
-      );
-    }
-    if (isIamError(error, 'limit-exceeded')) {
-      throw new ConflictError(
-        'too_many_devices',
-        'This user already has the maximum number of MFA devices.',
-      );
-    }
-    throw error;
   }
+}
+
+/** The invitation has just used up its attempts: its device is deleted, nothing more is tried. */
+async function refuseLocked(deps: EnrollmentDeps, verified: VerifiedInvitation): Promise<never> {
+  await deleteUnassignedOwnDevice(deps.gateway, deps.config, verified.user).catch(() => undefined);
+  throw new TooManyAttemptsError();
+}
+
+async function isEnabledFor(
+  gateway: IamGateway,
+  userName: string,
+  serialNumber: string,
+): Promise<boolean> {
+  const devices = await aboutUser(userName, () => gateway.listMfaDevices(userName));
+  return isEnabled(devices, serialNumber);
 }
 
 async function addToForceMfaGroup(
@@ -305,8 +355,7 @@ async function deleteOwnUnassignedDevice(
     // Still assigned: a concurrent request has just enabled it for this user, or someone has
     // enabled it for another user.
     if (isIamError(error, 'delete-conflict')) {
-      const devices = await aboutUser(userName, () => gateway.listMfaDevices(userName));
-      if (isEnabled(devices, serialNumber)) throw alreadyEnrolled();
+      if (await isEnabledFor(gateway, userName, serialNumber)) throw alreadyEnrolled();
       throw deviceInUse();
     }
     throw error;
@@ -345,8 +394,5 @@ const deviceInUse = () =>
     'This MFA device is already in use. Reload the page to start again.',
   );
 
-const isEnabled = (devices: MfaDevice[], serialNumber: string) =>
+const isEnabled = (devices: { serialNumber: string }[], serialNumber: string) =>
   devices.some((d) => d.serialNumber === serialNumber);
-
-const isInGroup = (groups: string[], groupName: string) =>
-  groups.some((g) => g.toLowerCase() === groupName.toLowerCase());

@@ -42,6 +42,7 @@ export const enrollmentStatusResponse = v.strictObject({
   inForceMfaGroup: v.boolean(),
   mfaDevices: v.array(mfaDevice),
   invitationExpiresAt: isoDateTime(),
+  attemptsRemaining: v.pipe(v.number(), v.integer(), v.minValue(0)),
 });
 
 export const newDeviceResponse = v.strictObject({

@@ -28,7 +28,8 @@ export function requestContext(
 ): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = Date.now();
-    const requestId = c.req.header('x-amzn-requestid') ?? randomUUID();
+    // Never from a client header: a caller could forge it to confuse or flood the logs.
+    const requestId = platformRequestId(c) ?? randomUUID();
     const ip = sourceIp(c);
     // Every line of the request says who sent it (SECURITY.md: who, when, what, source IP).
     const requestLogger = logger.child({ requestId, sourceIp: ip });
@@ -47,6 +48,17 @@ export function requestContext(
       sourceIp: c.get('sourceIp'),
     });
   };
+}
+
+/** The id API Gateway (or Lambda) gave this request; undefined on the local server. */
+function platformRequestId(c: Context): string | undefined {
+  const env = c.env as
+    | {
+        event?: { requestContext?: { requestId?: string } };
+        lambdaContext?: { awsRequestId?: string };
+      }
+    | undefined;
+  return env?.event?.requestContext?.requestId ?? env?.lambdaContext?.awsRequestId;
 }
 
 /** API Gateway's view of the client address, else the socket's (local server). */

@@ -1,17 +1,34 @@
-// Issuing, verifying, spending and revoking onboarding invitations. IAM is the store: the
-// pending invitation is one tag on the user, so reissuing overwrites it (the old link dies),
-// deleting the user deletes it, and the IAM console shows it.
+// Issuing, verifying, reserving attempts on and revoking onboarding invitations. IAM is the store
+// and has no compare-and-swap, so the state is split into tags that no write can undo
+// (token.ts); docs/invitation-state.md says why each promise holds under any interleaving.
 
 import { aboutUser, type IamGateway, type IamUser, isIamError } from '../aws/iam-gateway.ts';
-import { type Config, MAX_INVITATION_TTL_HOURS } from '../config.ts';
-import { BadInputError, ConflictError, InvitationInvalidError } from '../errors.ts';
 import {
-  decodeInvitationTag,
+  type Config,
+  INVITATION_TAG_KEY,
+  MAX_INVITATION_TTL_HOURS,
+  TAGS_PER_USER,
+} from '../config.ts';
+import { ownDeviceState, ownSerialNumber } from '../enrollment/own-device.ts';
+import {
+  BadInputError,
+  ConflictError,
+  InvitationInvalidError,
+  TooManyAttemptsError,
+  UserNotFoundError,
+} from '../errors.ts';
+import {
+  attemptsOf,
   encodeInvitationTag,
+  foreignTagCount,
   type InvitationRecord,
-  newToken,
+  invitationIn,
+  newAttemptKey,
+  newInvitation,
   parseToken,
   secretMatches,
+  serviceTagKeys,
+  staleAttemptKeys,
 } from './token.ts';
 
 export type Clock = () => Date;
@@ -20,11 +37,15 @@ export interface IssuedInvitation {
   userName: string;
   url: string;
   expiresAt: Date;
+  /** The user's MFA is already on (ours): the link can only finish the force-MFA group step. */
+  finishOnly: boolean;
 }
 
 export interface VerifiedInvitation {
   user: IamUser;
   invitation: InvitationRecord;
+  /** Attempts reserved when the invitation was read (a lower bound: others may be landing). */
+  attemptsUsed: number;
 }
 
 export interface InvitationDeps {
@@ -43,8 +64,11 @@ export function isUnderUserPath(config: Config, user: IamUser): boolean {
 }
 
 /**
- * Creates a new link for an existing user under the configured path, replacing any earlier
- * one. Refuses users who already have an MFA device: there is nothing to onboard.
+ * Creates a new link for an existing user under the configured path, replacing any earlier one:
+ * the identity tag is overwritten first (the old link stops verifying), then the old link's
+ * unassigned device is deleted (a code check already in flight for it finds nothing).
+ * Refuses users who already have MFA, except one whose device this service enabled but who is not
+ * in the force-MFA group yet: their link can only finish that step.
  */
 export async function issueInvitation(
   { gateway, config, clock }: InvitationDeps,
@@ -57,24 +81,38 @@ export async function issueInvitation(
     );
   }
   const user = await managedUser(gateway, config, userName);
-  const devices = await aboutUser(user.userName, () => gateway.listMfaDevices(user.userName));
-  if (devices.length > 0) {
+  const own = await ownDeviceState(gateway, config, user);
+  if (own.mfaEnabled && !own.needsGroupStep) {
     throw new ConflictError('already_enrolled', `User ${user.userName} already has an MFA device.`);
   }
-  const { token, secretHash } = newToken(user.userName);
+  const freeSlots = TAGS_PER_USER - foreignTagCount(user.tags);
+  if (freeSlots < 1 + config.maxCodeAttempts) {
+    throw new ConflictError(
+      'too_many_tags',
+      `User ${user.userName} has ${TAGS_PER_USER - freeSlots} tags of its own; an invitation needs ${1 + config.maxCodeAttempts} free tag slots (IAM allows ${TAGS_PER_USER}).`,
+    );
+  }
   // Whole seconds, as the tag stores them, so the answer matches what verification will see.
   const expiresAt = new Date(Math.floor((clock().getTime() + ttlHours * 3_600_000) / 1000) * 1000);
-  const tag = encodeInvitationTag({ secretHash, expiresAt, failedAttempts: 0 });
-  await aboutUser(user.userName, () =>
-    gateway.tagUser(user.userName, config.invitationTagKey, tag),
-  );
-  return { userName: user.userName, url: onboardingUrl(config, token), expiresAt };
+  const { token, record } = newInvitation(user.userName, expiresAt);
+  await aboutUser(user.userName, async () => {
+    await gateway.tagUser(user.userName, INVITATION_TAG_KEY, encodeInvitationTag(record));
+    if (!own.mfaEnabled) await deleteUnassignedOwnDevice(gateway, config, user);
+    const stale = staleAttemptKeys(user.tags, record.id);
+    if (stale.length > 0) await gateway.untagUser(user.userName, stale);
+  });
+  return {
+    userName: user.userName,
+    url: onboardingUrl(config, token),
+    expiresAt,
+    finishOnly: own.mfaEnabled,
+  };
 }
 
 /**
- * Checks a presented token against the user's tag. Every failure, whatever its cause (bad
- * format, unknown user, outside the path, no tag, wrong secret, expired), is the same error,
- * so the answer tells an attacker nothing about which users exist.
+ * Checks a presented token against the user's tags. Every failure, whatever its cause (bad
+ * format, unknown user, outside the path, no invitation, wrong secret, expired), is the same
+ * error, so the answer tells an attacker nothing about which users exist.
  */
 export async function verifyInvitation(
   { gateway, config, clock }: InvitationDeps,
@@ -92,7 +130,7 @@ export async function verifyInvitation(
     }
     throw error;
   }
-  const invitation = decodeInvitationTag(user.tags[config.invitationTagKey]);
+  const invitation = invitationIn(user.tags);
   if (
     !invitation ||
     !isUnderUserPath(config, user) ||
@@ -101,52 +139,123 @@ export async function verifyInvitation(
   ) {
     throw new InvitationInvalidError();
   }
-  return { user, invitation };
+  return { user, invitation, attemptsUsed: attemptsOf(user.tags, invitation.id) };
 }
 
-/** Counts a wrong code submission against the invitation (its attempt limit survives restarts). */
-export async function recordFailedAttempt(
-  { gateway, config }: InvitationDeps,
+export function attemptsLeft(config: Config, attemptsUsed: number): number {
+  return Math.max(0, config.maxCodeAttempts - attemptsUsed);
+}
+
+/**
+ * Reads the user again and confirms the invitation is still the current one and unexpired
+ * (not revoked, reissued or spent by another request meanwhile).
+ */
+export async function reverify(
+  { gateway, clock }: Pick<InvitationDeps, 'gateway' | 'clock'>,
   verified: VerifiedInvitation,
-): Promise<number> {
-  const failedAttempts = verified.invitation.failedAttempts + 1;
-  await gateway.tagUser(
-    verified.user.userName,
-    config.invitationTagKey,
-    encodeInvitationTag({ ...verified.invitation, failedAttempts }),
-  );
-  return failedAttempts;
+): Promise<VerifiedInvitation> {
+  const userName = verified.user.userName;
+  const user = await aboutUser(userName, () => gateway.getUser(userName));
+  const current = invitationIn(user.tags);
+  if (!current || current.id !== verified.invitation.id || current.expiresAt <= clock()) {
+    throw new InvitationInvalidError();
+  }
+  return { user, invitation: current, attemptsUsed: attemptsOf(user.tags, current.id) };
 }
 
-/** Removes the invitation tag: on success (single use) and on revocation. Idempotent. */
-export async function clearInvitation(
-  { gateway, config }: Pick<InvitationDeps, 'gateway' | 'config'>,
-  userName: string,
+/**
+ * Reserves one code check against the invitation's limit, before it is spent: writes a tag key no
+ * other request writes, then reads the tags back and counts. Since every request counts after its
+ * own key has landed, the n-th reservation to land sees at least n keys, so at most
+ * maxCodeAttempts requests ever get past here, whatever the concurrency. Fails closed: a full tag
+ * set, an unreadable count or a changed invitation all refuse the check.
+ */
+export async function reserveAttempt(
+  deps: InvitationDeps,
+  verified: VerifiedInvitation,
+): Promise<VerifiedInvitation> {
+  const { gateway, config, clock } = deps;
+  const userName = verified.user.userName;
+  const key = newAttemptKey(verified.invitation.id);
+  await aboutUser(userName, async () => {
+    try {
+      await gateway.tagUser(userName, key, String(Math.floor(clock().getTime() / 1000)));
+    } catch (error) {
+      // IAM's 50 tags per user are taken (the user gained tags after the link was issued).
+      if (isIamError(error, 'limit-exceeded')) throw new TooManyAttemptsError();
+      throw error;
+    }
+  });
+  let current: VerifiedInvitation;
+  try {
+    current = await reverify(deps, verified);
+  } catch (error) {
+    // Revoked, reissued or spent meanwhile: the key counts for nothing now; take it back.
+    if (error instanceof InvitationInvalidError)
+      await gateway.untagUser(userName, [key]).catch(() => undefined);
+    throw error;
+  }
+  // Our own key must be in the count; if IAM's read does not show it yet, count it anyway.
+  const used = current.attemptsUsed + (key in current.user.tags ? 0 : 1);
+  if (used > config.maxCodeAttempts) throw new TooManyAttemptsError();
+  return { ...current, attemptsUsed: used };
+}
+
+/**
+ * Ends an invitation on success: removes its identity (the link stops verifying) and the attempt
+ * keys seen on the user. Idempotent.
+ */
+export async function spendInvitation(
+  { gateway }: Pick<InvitationDeps, 'gateway'>,
+  user: IamUser,
 ): Promise<void> {
-  await gateway.untagUser(userName, config.invitationTagKey);
+  await aboutUser(user.userName, () =>
+    gateway.untagUser(user.userName, [
+      ...new Set([INVITATION_TAG_KEY, ...serviceTagKeys(user.tags)]),
+    ]),
+  );
 }
 
-/** Revokes a user's pending invitation (HR). Idempotent: no invitation is not an error. */
+/**
+ * Revokes a user's pending invitation (HR): removes its tags, then deletes its unassigned device,
+ * so a code check already in flight finds no device. Idempotent: no invitation is not an error.
+ */
 export async function revokeInvitation(
   { gateway, config }: Pick<InvitationDeps, 'gateway' | 'config'>,
   userName: string,
 ): Promise<void> {
   const user = await managedUser(gateway, config, userName);
-  await aboutUser(user.userName, () => clearInvitation({ gateway, config }, user.userName));
+  await spendInvitation({ gateway }, user);
+  await aboutUser(user.userName, () => deleteUnassignedOwnDevice(gateway, config, user));
 }
 
-/** An existing user under the configured path, or the error HR should see. */
-async function managedUser(
+/**
+ * Deletes the service's device of this user if it is unassigned. One that is assigned (enabled
+ * just now by a request already past its checks) is the user's MFA now and stays.
+ */
+export async function deleteUnassignedOwnDevice(
+  gateway: IamGateway,
+  config: Config,
+  user: IamUser,
+): Promise<void> {
+  try {
+    await gateway.deleteVirtualMfaDevice(ownSerialNumber(config, user));
+  } catch (error) {
+    if (isIamError(error, 'not-found') || isIamError(error, 'delete-conflict')) return;
+    throw error;
+  }
+}
+
+/**
+ * An existing user under the configured path. One outside the path is answered exactly like an
+ * unknown one, so a key learns nothing about users it may not act on.
+ */
+export async function managedUser(
   gateway: IamGateway,
   config: Config,
   userName: string,
 ): Promise<IamUser> {
   const user = await aboutUser(userName, () => gateway.getUser(userName));
-  if (!isUnderUserPath(config, user)) {
-    throw new BadInputError(
-      `User ${user.userName} is outside the path ${config.userPathPrefix} this service manages.`,
-      'user_outside_path',
-    );
-  }
+  if (!isUnderUserPath(config, user)) throw new UserNotFoundError(userName);
   return user;
 }

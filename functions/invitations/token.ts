@@ -1,29 +1,50 @@
-// Invitation tokens and the user tag that records them. Pure functions, no AWS.
+// Invitation tokens and the user tags that hold an invitation's state. Pure functions, no AWS.
+// Why the state is split this way, and why it holds under concurrency: docs/invitation-state.md.
 //
-// Token: `<userName>.<secret>`, the secret 256 bits from the CSPRNG in base64url. Only
-// sha256(secret) is stored, in one user tag: `v1:<hash>:<expiresAt epoch s>:<failed attempts>`.
-// IAM user names may contain dots; the secret never does, so the token splits at its last dot.
+// Token: `<userName>.<secret>`, the secret 256 bits from the CSPRNG in base64url. IAM user names
+// may contain dots; the secret never does, so the token splits at its last dot.
+//
+// Tags (every key starts with SERVICE_TAG_PREFIX, the only keys the roles may write):
+// - `mfa-onboarding:invitation` = `v2:<id>:<sha256(secret)>:<expiresAt epoch s>`, the identity.
+//   Written only by issue (TagUser), revoke and success (UntagUser).
+// - `mfa-onboarding:attempt:<id>:<nonce>` = `<epoch s>`, one per code submission that may reach
+//   EnableMFADevice. Each request writes a key of its own, so no write can undo another; the
+//   attempts of an invitation are the number of its keys.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ATTEMPT_TAG_PREFIX, INVITATION_TAG_KEY, SERVICE_TAG_PREFIX } from '../config.ts';
 
 const SECRET_BYTES = 32;
 const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 const USER_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
+/** 72 random bits: unique among one user's invitations, short enough for a tag key. */
+const ID_BYTES = 9;
+const NONCE_BYTES = 9;
+
+export type Tags = Record<string, string>;
 
 export interface ParsedToken {
   userName: string;
   secret: string;
 }
 
+/** What the identity tag says: which invitation is current, and until when. */
 export interface InvitationRecord {
+  id: string;
   secretHash: string;
   expiresAt: Date;
-  failedAttempts: number;
 }
 
-export function newToken(userName: string): { token: string; secretHash: string } {
+export function newInvitation(
+  userName: string,
+  expiresAt: Date,
+): { token: string; record: InvitationRecord } {
   const secret = randomBytes(SECRET_BYTES).toString('base64url');
-  return { token: `${userName}.${secret}`, secretHash: hashSecret(secret) };
+  const id = randomBytes(ID_BYTES).toString('base64url');
+  return {
+    token: `${userName}.${secret}`,
+    record: { id, secretHash: hashSecret(secret), expiresAt },
+  };
 }
 
 export function parseToken(token: string): ParsedToken | undefined {
@@ -48,15 +69,54 @@ export function secretMatches(secret: string, storedHash: string): boolean {
 
 export function encodeInvitationTag(record: InvitationRecord): string {
   const expires = Math.floor(record.expiresAt.getTime() / 1000);
-  return `v1:${record.secretHash}:${expires}:${record.failedAttempts}`;
+  return `v2:${record.id}:${record.secretHash}:${expires}`;
 }
 
 export function decodeInvitationTag(value: string | undefined): InvitationRecord | undefined {
-  const m = /^v1:([A-Za-z0-9_-]{43}):(\d{1,12}):(\d{1,4})$/.exec(value ?? '');
+  const m = /^v2:([A-Za-z0-9_-]{12}):([A-Za-z0-9_-]{43}):(\d{1,12})$/.exec(value ?? '');
   if (!m) return undefined;
   return {
-    secretHash: m[1] as string,
-    expiresAt: new Date(Number(m[2]) * 1000),
-    failedAttempts: Number(m[3]),
+    id: m[1] as string,
+    secretHash: m[2] as string,
+    expiresAt: new Date(Number(m[3]) * 1000),
   };
+}
+
+/** The current invitation in a user's tags, if any (expired or not). */
+export function invitationIn(tags: Tags): InvitationRecord | undefined {
+  return decodeInvitationTag(tags[INVITATION_TAG_KEY]);
+}
+
+/** A fresh attempt-reservation key of this invitation: no other request will ever write it. */
+export function newAttemptKey(invitationId: string): string {
+  return `${ATTEMPT_TAG_PREFIX}${invitationId}:${randomBytes(NONCE_BYTES).toString('base64url')}`;
+}
+
+/** The invitation an attempt key belongs to, or undefined for any other key. */
+function attemptOwner(key: string): string | undefined {
+  if (!key.startsWith(ATTEMPT_TAG_PREFIX)) return undefined;
+  return key.slice(ATTEMPT_TAG_PREFIX.length).split(':')[0];
+}
+
+/** Attempts reserved so far for this invitation (every request's key counts once). */
+export function attemptsOf(tags: Tags, invitationId: string): number {
+  return Object.keys(tags).filter((key) => attemptOwner(key) === invitationId).length;
+}
+
+/** Attempt keys of any invitation but this one (left by earlier invitations): safe to remove. */
+export function staleAttemptKeys(tags: Tags, currentId: string | undefined): string[] {
+  return Object.keys(tags).filter((key) => {
+    const owner = attemptOwner(key);
+    return owner !== undefined && owner !== currentId;
+  });
+}
+
+/** Every key this service writes that is present on the user. */
+export function serviceTagKeys(tags: Tags): string[] {
+  return Object.keys(tags).filter((key) => key.startsWith(SERVICE_TAG_PREFIX));
+}
+
+/** Tags on the user that are not the service's (HR's, the IdP's, cost allocation, ...). */
+export function foreignTagCount(tags: Tags): number {
+  return Object.keys(tags).length - serviceTagKeys(tags).length;
 }

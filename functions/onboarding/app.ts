@@ -14,6 +14,7 @@ import {
 } from '../enrollment/enrollment.ts';
 import { activationRequest } from '../enrollment/schemas.ts';
 import { InvitationInvalidError } from '../errors.ts';
+import { limitBody } from '../http/body-limit.ts';
 import { errorBody, onErrorHandler } from '../http/error-response.ts';
 import { createLogger, type Logger } from '../http/logger.ts';
 import {
@@ -46,6 +47,8 @@ type OnboardingEnv = AppEnv & {
 };
 
 const ACCOUNT_ALIAS_TTL_MS = 10 * 60_000;
+/** Request bodies larger than this are refused with 413 (an activation is ~150 bytes). */
+export const ONBOARDING_MAX_BODY_BYTES = 4 * 1024;
 
 export function createOnboardingApp(deps: OnboardingDeps) {
   const { config, assets } = deps;
@@ -56,6 +59,7 @@ export function createOnboardingApp(deps: OnboardingDeps) {
 
   app.use(requestContext(deps.clients, logger, deps.requestBudgetMs));
   app.use(securityHeaders);
+  app.use(limitBody(ONBOARDING_MAX_BODY_BYTES));
   app.onError(onErrorHandler(logger));
   app.notFound((c) => c.json(errorBody('not_found', 'No such route.'), 404));
 

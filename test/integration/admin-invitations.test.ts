@@ -31,8 +31,14 @@ describe('HR: onboarding invitations', () => {
       const before = Date.now();
       const res = await issue({ userName: 'tanaka.hanako' });
       expect(res.status).toBe(201);
-      const body = (await res.json()) as { userName: string; url: string; expiresAt: string };
-      expect(Object.keys(body).sort()).toEqual(['expiresAt', 'url', 'userName']);
+      const body = (await res.json()) as {
+        userName: string;
+        url: string;
+        expiresAt: string;
+        finishOnly: boolean;
+      };
+      expect(Object.keys(body).sort()).toEqual(['expiresAt', 'finishOnly', 'url', 'userName']);
+      expect(body.finishOnly).toBe(false);
       expect(body.userName).toBe('tanaka.hanako');
       expect(body.url).toMatch(LINK);
       expect(LINK.exec(body.url)?.[1]).toBe('tanaka.hanako');
@@ -73,7 +79,9 @@ describe('HR: onboarding invitations', () => {
         expect(tag.Key).not.toContain(secret);
       }
       const expiry = new Date(expiresAt).getTime() / 1000;
-      expect(Tags[0]?.Value).toBe(`v1:${hashSecret(secret)}:${expiry}:0`);
+      expect(Tags[0]?.Value).toMatch(
+        new RegExp(`^v2:[A-Za-z0-9_-]{12}:${hashSecret(secret)}:${expiry}$`),
+      );
       // Nor does the log hold it.
       for (const line of f.logs) expect(line).not.toContain(secret);
     });
@@ -109,12 +117,15 @@ describe('HR: onboarding invitations', () => {
       }
     });
 
-    it('400 user_outside_path for a user outside USER_PATH_PREFIX', async () => {
+    it('404 for a user outside USER_PATH_PREFIX, exactly as for an unknown user', async () => {
       seed();
+      const unknown = await (await issue({ userName: 'nobody' })).json();
       for (const userName of ['contractor', 'ci-bot']) {
         const res = await issue({ userName });
-        expect(res.status, userName).toBe(400);
-        expect(await res.json()).toMatchObject({ error: { code: 'user_outside_path' } });
+        expect(res.status, userName).toBe(404);
+        expect(await res.json()).toEqual(
+          JSON.parse(JSON.stringify(unknown).replaceAll('nobody', userName)),
+        );
         const { User } = await f.emulator.iam.send(new GetUserCommand({ UserName: userName }));
         expect(User?.Tags ?? []).toEqual([]);
       }
@@ -205,11 +216,11 @@ describe('HR: onboarding invitations', () => {
       expect(await res.json()).toMatchObject({ error: { code: 'user_not_found' } });
     });
 
-    it('400 for a user outside the managed path, and for a bad user name', async () => {
+    it('404 for a user outside the managed path, as for an unknown one, and 400 for a bad user name', async () => {
       seed();
       const outside = await f.request('DELETE', '/v1/invitations/contractor', { key: key() });
-      expect(outside.status).toBe(400);
-      expect(await outside.json()).toMatchObject({ error: { code: 'user_outside_path' } });
+      expect(outside.status).toBe(404);
+      expect(await outside.json()).toMatchObject({ error: { code: 'user_not_found' } });
 
       for (const bad of ['tanaka%20hanako', 'a%2Fb', 'x'.repeat(65), '%E3%81%82']) {
         const res = await f.request('DELETE', `/v1/invitations/${bad}`, { key: key() });

@@ -41,6 +41,7 @@ describe("HR: a user's MFA status (GET /v1/users/{userName})", () => {
       mfaEnabled: false,
       mfaDevices: [],
       inForceMfaGroup: false,
+      enrollment: 'not_enrolled',
       invitation: null,
     });
   });
@@ -60,6 +61,7 @@ describe("HR: a user's MFA status (GET /v1/users/{userName})", () => {
         },
       ],
       inForceMfaGroup: true,
+      enrollment: 'enrolled',
       invitation: null,
     });
   });
@@ -98,12 +100,20 @@ describe("HR: a user's MFA status (GET /v1/users/{userName})", () => {
     });
     const { expiresAt } = (await issued.json()) as { expiresAt: string };
 
-    const pending = (await (await get('new-hire')).json()) as { invitation: unknown };
-    expect(pending.invitation).toEqual({ expiresAt });
+    const pending = (await (await get('new-hire')).json()) as {
+      invitation: unknown;
+      enrollment: string;
+    };
+    expect(pending.invitation).toEqual({ state: 'pending', expiresAt, attemptsRemaining: 10 });
+    expect(pending.enrollment).toBe('invited');
 
     await f.request('DELETE', '/v1/invitations/new-hire', { key: f.keys.all.key });
-    const revoked = (await (await get('new-hire')).json()) as { invitation: unknown };
+    const revoked = (await (await get('new-hire')).json()) as {
+      invitation: unknown;
+      enrollment: string;
+    };
     expect(revoked.invitation).toBeNull();
+    expect(revoked.enrollment).toBe('not_enrolled');
   });
 
   it('404 user_not_found for an unknown user', async () => {

@@ -7,7 +7,7 @@ import { CreateUserCommand, TagUserCommand, UntagUserCommand } from '@aws-sdk/cl
 import { describe, expect, it } from 'vitest';
 import { INVITATION_TAG_KEY } from '../../functions/config.ts';
 import { BadInputError, ConflictError, UserNotFoundError } from '../../functions/errors.ts';
-import { encodeInvitationTag, newToken } from '../../functions/invitations/token.ts';
+import { encodeInvitationTag, newInvitation } from '../../functions/invitations/token.ts';
 import {
   activate,
   callsByAction,
@@ -61,15 +61,19 @@ describe('issuing an invitation', () => {
     expect(ttl).toBeLessThanOrEqual(72 * HOUR);
   });
 
-  it('stores only the SHA-256 of the secret, the expiry and the attempt count in one user tag', async () => {
+  it('stores only an invitation id, the SHA-256 of the secret and the expiry in one user tag', async () => {
     const issued = await f.issue(TANAKA, 5);
 
-    const { invitationTag } = await iamStateOf(f.emulator.iam, TANAKA);
+    const { invitationTag, attemptTags } = await iamStateOf(f.emulator.iam, TANAKA);
 
     const secret = secretOf(issued.token);
     const hash = createHash('sha256').update(secret).digest('base64url');
-    expect(invitationTag).toBe(`v1:${hash}:${issued.expiresAt.getTime() / 1000}:0`);
+    expect(invitationTag).toMatch(
+      new RegExp(`^v2:[A-Za-z0-9_-]{12}:${hash}:${issued.expiresAt.getTime() / 1000}$`),
+    );
     expect(invitationTag).not.toContain(secret);
+    // No code has been checked yet: no attempt is reserved.
+    expect(attemptTags).toEqual([]);
   });
 
   it('uses a new secret each time, and a reissue replaces the stored one', async () => {
@@ -284,29 +288,27 @@ describe('users outside USER_PATH_PREFIX', () => {
     expect(res.status).toBe(200);
   });
 
-  it('refuses to issue an invitation for a user outside the path, writing no tag', async () => {
+  it('refuses to issue an invitation for a user outside the path as if unknown, writing no tag', async () => {
     const error = await f.issue(TANAKA).catch((e: unknown) => e);
+    const unknown = await f.issue('nobody').catch((e: unknown) => e);
 
-    expect(error).toBeInstanceOf(BadInputError);
-    expect(error).toMatchObject({ code: 'user_outside_path' });
+    // Exactly the answer for a user that does not exist: a key learns nothing about the path.
+    expect(error).toBeInstanceOf(UserNotFoundError);
+    expect((error as Error).message).toBe((unknown as Error).message.replace('nobody', TANAKA));
     expect((await iamStateOf(f.emulator.iam, TANAKA)).invitationTag).toBeUndefined();
   });
 
   it('answers 401 to a valid-looking invitation of a user outside the path, and changes nothing', async () => {
     // A tag written by hand (or left from an older configuration) must not make the user
     // enrollable.
-    const { token, secretHash } = newToken(TANAKA);
+    const { token, record } = newInvitation(TANAKA, new Date(Date.now() + HOUR));
     await f.emulator.iam.send(
       new TagUserCommand({
         UserName: TANAKA,
         Tags: [
           {
             Key: INVITATION_TAG_KEY,
-            Value: encodeInvitationTag({
-              secretHash,
-              expiresAt: new Date(Date.now() + HOUR),
-              failedAttempts: 0,
-            }),
+            Value: encodeInvitationTag(record),
           },
         ],
       }),
@@ -322,7 +324,7 @@ describe('users outside USER_PATH_PREFIX', () => {
   it('answers 401 when the deployed role may not even read a user outside the path', async () => {
     // In AWS the onboarding role's GetUser is scoped to the user path, so IAM answers
     // AccessDenied for anyone else: that must be the same 401, never a 500.
-    const { token } = newToken(TANAKA);
+    const { token } = newInvitation(TANAKA, new Date(Date.now() + HOUR));
     f.emulator.running.emulator.faults.configure({
       scripted: [
         { action: 'GetUser', fault: 'error', code: 'AccessDenied', status: 403, count: 3 },

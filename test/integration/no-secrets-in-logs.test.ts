@@ -156,7 +156,7 @@ describe('the structured log', () => {
       expect(line).toMatchObject({ sourceIp: SOURCE_IP, requestId: expect.any(String) });
       expect(Date.parse(String(line.time))).not.toBeNaN();
     }
-    expect(outcome('enrollment.invalid_code', TANAKA).map((l) => l.failedAttempts)).toEqual([1, 2]);
+    expect(outcome('enrollment.invalid_code', TANAKA).map((l) => l.attemptsUsed)).toEqual([1, 2]);
     expect(outcome('enrollment.completed', TANAKA)[0]).toMatchObject({
       serialNumber: device.serialNumber,
       groupName: 'force-mfa',

@@ -14,12 +14,13 @@ import {
   ListVirtualMFADevicesCommand,
 } from '@aws-sdk/client-iam';
 import { expect } from 'vitest';
-import { INVITATION_TAG_KEY } from '../../functions/config.ts';
+import { ATTEMPT_TAG_PREFIX, INVITATION_TAG_KEY } from '../../functions/config.ts';
 import type {
   Enrolled,
   EnrollmentStatus,
   NewDevice,
 } from '../../functions/enrollment/enrollment.ts';
+import { attemptsOf, invitationIn } from '../../functions/invitations/token.ts';
 import { consecutiveCodes, type OnboardingFixture } from './onboarding.ts';
 
 // The bodies are the product's own types: a test reads exactly what the API promises.
@@ -70,6 +71,17 @@ export async function expectError(res: Response, status: number, code: string): 
   return body;
 }
 
+/** Attempts reserved on the user's current invitation (undefined without one). */
+export async function attemptsReserved(
+  iam: IAMClient,
+  userName: string,
+): Promise<number | undefined> {
+  const { Tags } = await iam.send(new ListUserTagsCommand({ UserName: userName }));
+  const tags = Object.fromEntries((Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  const invitation = invitationIn(tags);
+  return invitation ? attemptsOf(tags, invitation.id) : undefined;
+}
+
 /** Two consecutive codes of the device from an hour ago: well-formed, but never accepted now. */
 export function staleCodes(secret: string): { code1: string; code2: string } {
   return consecutiveCodes(secret, new Date(Date.now() - 3_600_000));
@@ -88,6 +100,10 @@ export async function iamStateOf(iam: IAMClient, userName: string) {
     mfaDevices: (devices.MFADevices ?? []).map((d) => d.SerialNumber),
     groups: (groups.Groups ?? []).map((g) => g.GroupName),
     invitationTag: (tags.Tags ?? []).find((t) => t.Key === INVITATION_TAG_KEY)?.Value,
+    /** Keys of the attempt reservations on the user, of any invitation. */
+    attemptTags: (tags.Tags ?? [])
+      .map((t) => t.Key ?? '')
+      .filter((key) => key.startsWith(ATTEMPT_TAG_PREFIX)),
     /** Every unassigned virtual device in the account (the demo account starts with none). */
     unassignedDevices: (unassigned.VirtualMFADevices ?? []).map((d) => d.SerialNumber),
     forceMfaMembers: (forceMfa.Users ?? []).map((u) => u.UserName),
@@ -100,6 +116,7 @@ export async function expectEnrolled(f: OnboardingFixture, userName: string, ser
     mfaDevices: [serial],
     groups: ['force-mfa'],
     invitationTag: undefined,
+    attemptTags: [],
     unassignedDevices: [],
     forceMfaMembers: [userName],
   });
