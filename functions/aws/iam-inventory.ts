@@ -75,6 +75,27 @@ export class IamInventory extends IamGateway {
     return names;
   }
 
+  /** Serial numbers of every virtual MFA device assigned to no one. */
+  async unassignedVirtualMfaSerials(): Promise<string[]> {
+    const serials: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.send('ListVirtualMFADevices', () =>
+        this.clients.iam.send(
+          new ListVirtualMFADevicesCommand({
+            AssignmentStatus: 'Unassigned',
+            Marker: marker,
+            MaxItems: PAGE_SIZE,
+          }),
+        ),
+      );
+      for (const d of page.VirtualMFADevices ?? [])
+        if (d.SerialNumber) serials.push(d.SerialNumber);
+      marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker);
+    return serials;
+  }
+
   /** Names of the group's members. */
   async groupMembers(groupName: string): Promise<Set<string>> {
     const names = new Set<string>();

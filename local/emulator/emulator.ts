@@ -4,7 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { AwsError } from './errors.ts';
-import { CallCounter, type FaultConfig, type FaultDecision, FaultInjector } from './faults.ts';
+import {
+  CallCounter,
+  type FaultConfig,
+  type FaultDecision,
+  FaultInjector,
+  OutcomeCounter,
+} from './faults.ts';
 import { iamOperations } from './ops/iam.ts';
 import { stsOperations } from './ops/sts.ts';
 import type { Caller, EmulatorSettings, OpTable } from './ops/types.ts';
@@ -62,6 +68,7 @@ export class Emulator {
   settings: EmulatorSettings;
   readonly faults: FaultInjector;
   readonly calls = new CallCounter();
+  readonly outcomes = new OutcomeCounter();
   /** Temporary credentials issued by STS, by access key id. */
   readonly sessions = new Map<string, Caller>();
   /** Added to the wall clock: lets tests move time forward (report ages, TOTP steps). */
@@ -85,6 +92,7 @@ export class Emulator {
     this.settings = { ...DEFAULT_SETTINGS, ...this.options.settings };
     this.faults.configure({});
     this.calls.reset();
+    this.outcomes.reset();
     this.sessions.clear();
     this.clockOffsetMs = 0;
   }
@@ -108,6 +116,13 @@ export class Emulator {
 
   /** Runs one request through fault injection and its operation handler. */
   async handle(request: QueryRequest): Promise<QueryResponse> {
+    const response = await this.answer(request);
+    const action = request.params.get('Action');
+    if (action) this.outcomes.record(action, outcomeOf(response));
+    return response;
+  }
+
+  private async answer(request: QueryRequest): Promise<QueryResponse> {
     const requestId = randomUUID();
     const { params } = request;
     const version = params.get('Version') ?? versionFromScope(request.authorization) ?? IAM_VERSION;
@@ -189,6 +204,12 @@ export class Emulator {
     }
     return { kind: 'root' };
   }
+}
+
+function outcomeOf(response: QueryResponse): string {
+  if (response.drop === 'before') return 'ConnectionDropped';
+  if (response.status === 200) return 'OK';
+  return /<Code>([^<]*)<\/Code>/.exec(response.body)?.[1] ?? String(response.status);
 }
 
 function versionFromScope(authorization: string | undefined): string | undefined {

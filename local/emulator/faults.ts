@@ -16,6 +16,8 @@ export interface BucketConfig {
 export interface ScriptedFault {
   action?: string;
   count?: number;
+  /** Matching calls let through untouched before the fault applies ("the 3rd GetUser"). */
+  skip?: number;
   /**
    * `error`: answer with the given code and status without doing the work.
    * `drop-before`: close the connection without doing the work.
@@ -142,6 +144,10 @@ export class FaultInjector {
     const index = this.scripted.findIndex((f) => f.action === undefined || f.action === action);
     if (index === -1) return undefined;
     const fault = this.scripted[index] as ScriptedFault;
+    if ((fault.skip ?? 0) > 0) {
+      fault.skip = (fault.skip ?? 0) - 1;
+      return undefined;
+    }
     fault.count = (fault.count ?? 1) - 1;
     if (fault.count <= 0) this.scripted.splice(index, 1);
     return fault;
@@ -160,6 +166,30 @@ function defaultMessage(code: string): string {
       return 'Rate of requests exceeds the allowed rate for this operation. Please retry.';
     default:
       return code;
+  }
+}
+
+/**
+ * How each call ended, per action: `OK`, the error code answered (injected or not), or
+ * `ConnectionDropped` when no work was done. A lost response (work done, then dropped) is `OK`.
+ * Tells tests what IAM really did, e.g. how many EnableMFADevice calls checked wrong codes.
+ */
+export class OutcomeCounter {
+  private counts = new Map<string, Map<string, number>>();
+  record(action: string, outcome: string): void {
+    const byOutcome = this.counts.get(action) ?? new Map<string, number>();
+    byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
+    this.counts.set(action, byOutcome);
+  }
+  snapshot(): Record<string, Record<string, number>> {
+    return Object.fromEntries(
+      [...this.counts.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([action, byOutcome]) => [action, Object.fromEntries(byOutcome)]),
+    );
+  }
+  reset(): void {
+    this.counts.clear();
   }
 }
 

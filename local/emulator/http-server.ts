@@ -2,6 +2,7 @@
 // JSON control API under /_emulator/ for tests, benchmarks and `npm start`:
 //   GET  /_emulator/health            account id
 //   GET  /_emulator/calls             calls per action      DELETE: zero the counters
+//   GET  /_emulator/outcomes          how calls ended, per action and code   DELETE: zero them
 //   GET  /_emulator/faults            fault configuration   PUT: replace it (FaultConfig JSON)
 //   GET  /_emulator/settings          TOTP window, report timings   PATCH: change some
 //   PUT  /_emulator/clock             {"offsetMs"} or {"advanceMs"}: move the emulator's clock
@@ -109,6 +110,11 @@ async function control(
       case 'DELETE /calls':
         emulator.calls.reset();
         return sendJson(res, 200, emulator.calls.snapshot());
+      case 'GET /outcomes':
+        return sendJson(res, 200, emulator.outcomes.snapshot());
+      case 'DELETE /outcomes':
+        emulator.outcomes.reset();
+        return sendJson(res, 200, emulator.outcomes.snapshot());
       case 'GET /faults':
         return sendJson(res, 200, emulator.faults.current());
       case 'PUT /faults':

@@ -247,3 +247,39 @@ describe('call counters', () => {
     }
   });
 });
+
+describe('scripted faults with skip, and the outcome counters', () => {
+  it('lets `skip` matching calls through, then applies the fault', async () => {
+    await setFaults({
+      scripted: [{ action: 'GetUser', fault: 'error', code: 'ServiceFailure', skip: 2 }],
+    });
+    await emu.iam.send(new CreateUserCommand({ UserName: 'skipped' }));
+    const get = () => emu.iam.send(new GetUserCommand({ UserName: 'skipped' }));
+
+    await expect(get()).resolves.toBeDefined();
+    await expect(get()).resolves.toBeDefined();
+    expect((await sdkError(get())).name).toBe('ServiceFailureException');
+    await expect(get()).resolves.toBeDefined();
+  });
+
+  it('counts how each call ended: OK, the error code, or a connection dropped before any work', async () => {
+    await emu.control('DELETE', '/outcomes');
+    await setFaults({
+      scripted: [
+        { action: 'GetUser', fault: 'drop-before' },
+        { action: 'ListUsers', fault: 'drop-after' },
+      ],
+    });
+    await sdkError(emu.iam.send(new GetUserCommand({ UserName: 'ghost' })));
+    await sdkError(emu.iam.send(new GetUserCommand({ UserName: 'ghost' })));
+    await sdkError(emu.iam.send(new ListUsersCommand({})));
+    await emu.iam.send(new ListUsersCommand({}));
+
+    expect(await emu.control('GET', '/outcomes')).toEqual({
+      GetUser: { ConnectionDropped: 1, NoSuchEntity: 1 },
+      // A lost response did the work: it is an OK that never reached the client.
+      ListUsers: { OK: 2 },
+    });
+    expect(await emu.control('DELETE', '/outcomes')).toEqual({});
+  });
+});

@@ -1,0 +1,140 @@
+// The scheduled clean-up (functions/sweeper.ts): deletes the service's unassigned virtual MFA
+// devices whose invitation is over (revoked, spent, expired, locked or replaced) or whose user is
+// gone, and the attempt tags of earlier invitations. Revoke, reissue and locking delete the device
+// at once; this catches what they could not (an expiry nobody saw, a create that landed after a
+// revoke, a failed delete), so no seed outlives its invitation by more than one run interval.
+// It never removes an identity tag: only issue, revoke and success write those
+// (docs/invitation-state.md).
+
+import { randomUUID } from 'node:crypto';
+import { type IamClients, type IamGateway, type IamUser, isIamError } from '../aws/iam-gateway.ts';
+import { IamInventory } from '../aws/iam-inventory.ts';
+import type { Config } from '../config.ts';
+import { ownerOfSerial } from '../enrollment/own-device.ts';
+import { createLogger, type Logger } from '../http/logger.ts';
+import { type Clock, isUnderUserPath } from './invitations.ts';
+import { attemptsOf, invitationIn, staleAttemptKeys } from './token.ts';
+
+export interface SweepDeps {
+  inventory: IamInventory;
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface SweepSummary {
+  /** Unassigned devices under the service's path that were looked at. */
+  devicesExamined: number;
+  devicesDeleted: number;
+  staleAttemptTagsRemoved: number;
+  /** Devices left for the next run because IAM failed on them. */
+  failures: number;
+}
+
+/** A run's IAM work stops starting new calls after this (the function's timeout is longer). */
+export const SWEEP_BUDGET_MS = 4 * 60_000;
+
+/** Users looked at in parallel: enough to finish quickly, few enough not to crowd out IAM. */
+const CONCURRENCY = 4;
+
+/** The scheduled run: one sweep with its own time budget, from module-scope clients. */
+export function createSweeper(deps: {
+  clients: IamClients;
+  config: Config;
+  clock?: Clock;
+  logger?: Logger;
+  budgetMs?: number;
+}): () => Promise<SweepSummary> {
+  const logger = deps.logger ?? createLogger('sweeper');
+  return () =>
+    sweepAbandonedDevices({
+      inventory: new IamInventory(deps.clients, {
+        deadline: Date.now() + (deps.budgetMs ?? SWEEP_BUDGET_MS),
+      }),
+      config: deps.config,
+      clock: deps.clock ?? (() => new Date()),
+      logger: logger.child({ runId: randomUUID() }),
+    });
+}
+
+export async function sweepAbandonedDevices(deps: SweepDeps): Promise<SweepSummary> {
+  const { inventory, config } = deps;
+  const own = (await inventory.unassignedVirtualMfaSerials()).flatMap((serialNumber) => {
+    const userName = ownerOfSerial(config, serialNumber);
+    return userName ? [{ serialNumber, userName }] : [];
+  });
+  const summary: SweepSummary = {
+    devicesExamined: own.length,
+    devicesDeleted: 0,
+    staleAttemptTagsRemoved: 0,
+    failures: 0,
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < own.length) {
+      const device = own[next++] as { serialNumber: string; userName: string };
+      try {
+        const outcome = await sweepOne(deps, device.serialNumber, device.userName);
+        if (outcome.deleted) summary.devicesDeleted += 1;
+        summary.staleAttemptTagsRemoved += outcome.tagsRemoved;
+      } catch (error) {
+        summary.failures += 1;
+        deps.logger.warn('sweep.device_failed', {
+          userName: device.userName,
+          errorName: error instanceof Error ? error.name : 'unknown',
+        });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  deps.logger.info('sweep.completed', { ...summary });
+  return summary;
+}
+
+async function sweepOne(
+  { inventory, config, clock, logger }: SweepDeps,
+  serialNumber: string,
+  userName: string,
+): Promise<{ deleted: boolean; tagsRemoved: number }> {
+  const user = await userOrUndefined(inventory, userName);
+  const invitation = user ? invitationIn(user.tags) : undefined;
+  const live =
+    user !== undefined &&
+    isUnderUserPath(config, user) &&
+    invitation !== undefined &&
+    invitation.expiresAt > clock() &&
+    attemptsOf(user.tags, invitation.id) < config.maxCodeAttempts;
+  let deleted = false;
+  if (!live) {
+    deleted = await deleteIfUnassigned(inventory, serialNumber);
+    if (deleted) logger.info('sweep.device_deleted', { userName, serialNumber });
+  }
+  // Keys of the current invitation stay even when it is over: removing them would unlock it.
+  const stale = user ? staleAttemptKeys(user.tags, invitation?.id) : [];
+  if (user && stale.length > 0) await inventory.untagUser(user.userName, stale);
+  return { deleted, tagsRemoved: stale.length };
+}
+
+async function userOrUndefined(
+  gateway: IamGateway,
+  userName: string,
+): Promise<IamUser | undefined> {
+  try {
+    return await gateway.getUser(userName);
+  } catch (error) {
+    // Gone, or outside the path the role may read: no invitation of theirs can be live.
+    if (isIamError(error, 'not-found') || isIamError(error, 'access-denied')) return undefined;
+    throw error;
+  }
+}
+
+/** True when this run deleted it; an assigned device (enabled meanwhile) is the user's MFA now. */
+async function deleteIfUnassigned(gateway: IamGateway, serialNumber: string): Promise<boolean> {
+  try {
+    await gateway.deleteVirtualMfaDevice(serialNumber);
+    return true;
+  } catch (error) {
+    if (isIamError(error, 'not-found') || isIamError(error, 'delete-conflict')) return false;
+    throw error;
+  }
+}
