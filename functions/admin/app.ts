@@ -14,7 +14,7 @@ import type { Config } from '../config.ts';
 import { limitBody } from '../http/body-limit.ts';
 import { errorBody, onErrorHandler } from '../http/error-response.ts';
 import { createLogger, type Logger } from '../http/logger.ts';
-import { requestContext } from '../http/request-context.ts';
+import { type RetryDelays, requestContext } from '../http/request-context.ts';
 import { securityHeaders } from '../http/security-headers.ts';
 import { validated } from '../http/validation.ts';
 import { type Clock, issueInvitation, revokeInvitation } from '../invitations/invitations.ts';
@@ -28,6 +28,8 @@ export interface AdminDeps {
   clock?: Clock;
   logger?: Logger;
   requestBudgetMs?: number;
+  /** Backoff of IAM retries (tests shorten it). */
+  retryDelays?: RetryDelays;
   /** Tuning of the compliance scan (tests shorten the credential-report wait). */
   scan?: { reportWaitMs?: number; maxPerUserChecks?: number };
 }
@@ -45,7 +47,7 @@ export function createAdminApp(deps: AdminDeps) {
   const keys = config.apiKeys;
   const app = new Hono<AdminEnv>();
 
-  app.use(requestContext(clients, logger, deps.requestBudgetMs));
+  app.use(requestContext(clients, logger, deps.requestBudgetMs, deps.retryDelays));
   app.use(securityHeaders);
   app.use(limitBody(ADMIN_MAX_BODY_BYTES));
   app.onError(onErrorHandler(logger));

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { type IamClients, IamGateway } from '../aws/iam-gateway.ts';
+import type { RetryOptions } from '../aws/retry.ts';
 import type { Logger } from './logger.ts';
 
 /** All IAM work of one request must finish within this, leaving headroom under API Gateway's 30 s. */
@@ -21,10 +22,14 @@ export interface RequestVariables {
 
 export type AppEnv = { Variables: RequestVariables };
 
+/** Backoff bases of IAM retries (tests shorten them; production keeps retry.ts's defaults). */
+export type RetryDelays = Pick<RetryOptions, 'baseDelayMs' | 'throttleBaseDelayMs'>;
+
 export function requestContext(
   clients: IamClients,
   logger: Logger,
   budgetMs = REQUEST_BUDGET_MS,
+  retryDelays: RetryDelays = {},
 ): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = Date.now();
@@ -37,7 +42,7 @@ export function requestContext(
     c.set('logger', requestLogger);
     c.set('sourceIp', ip);
     c.set('deadline', started + budgetMs);
-    c.set('gateway', new IamGateway(clients, { deadline: started + budgetMs }));
+    c.set('gateway', new IamGateway(clients, { ...retryDelays, deadline: started + budgetMs }));
     await next();
     c.header('X-Request-Id', requestId);
     requestLogger.info('request', {

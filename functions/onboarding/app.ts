@@ -21,6 +21,7 @@ import {
   type AppEnv,
   bearerToken,
   REQUEST_BUDGET_MS,
+  type RetryDelays,
   requestContext,
 } from '../http/request-context.ts';
 import { securityHeaders } from '../http/security-headers.ts';
@@ -40,6 +41,8 @@ export interface OnboardingDeps {
   logger?: Logger;
   /** Time budget for all IAM work of one request. */
   requestBudgetMs?: number;
+  /** Backoff of IAM retries (tests shorten it). */
+  retryDelays?: RetryDelays;
 }
 
 type OnboardingEnv = AppEnv & {
@@ -57,7 +60,7 @@ export function createOnboardingApp(deps: OnboardingDeps) {
   const accountAlias = cachedAccountAlias(deps.clients, deps.requestBudgetMs ?? REQUEST_BUDGET_MS);
   const app = new Hono<OnboardingEnv>();
 
-  app.use(requestContext(deps.clients, logger, deps.requestBudgetMs));
+  app.use(requestContext(deps.clients, logger, deps.requestBudgetMs, deps.retryDelays));
   app.use(securityHeaders);
   app.use(limitBody(ONBOARDING_MAX_BODY_BYTES));
   app.onError(onErrorHandler(logger));

@@ -37,6 +37,8 @@ export interface AdminOptions {
   env?: Record<string, string>;
   /** Time budget for all IAM work of one request (default: the production one). */
   requestBudgetMs?: number;
+  /** Backoff bases of the app's IAM retries (default: production's). */
+  retryDelays?: AdminDeps['retryDelays'];
   /** Compliance scan tuning (how long to wait for a credential report, per-user checks). */
   scan?: AdminDeps['scan'];
 }
@@ -124,6 +126,7 @@ export function useAdmin(options: AdminOptions = {}): AdminFixture {
         config: configFor(o.env ?? {}, o.apiKeys ?? allEntries),
         logger,
         requestBudgetMs: o.requestBudgetMs ?? options.requestBudgetMs,
+        retryDelays: o.retryDelays ?? options.retryDelays,
         scan: { ...options.scan, ...o.scan },
       });
     const config = configFor({}, allEntries);

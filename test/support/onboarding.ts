@@ -7,6 +7,7 @@ import { createClients } from '../../functions/aws/clients.ts';
 import { IamGateway } from '../../functions/aws/iam-gateway.ts';
 import { type Config, loadConfig } from '../../functions/config.ts';
 import { createLogger } from '../../functions/http/logger.ts';
+import type { RetryDelays } from '../../functions/http/request-context.ts';
 import { type IssuedInvitation, issueInvitation } from '../../functions/invitations/invitations.ts';
 import { createOnboardingApp } from '../../functions/onboarding/app.ts';
 import type { WebAssets } from '../../functions/onboarding/assets.ts';
@@ -32,6 +33,8 @@ interface RequestOptions {
 export interface OnboardingDepsOverrides {
   /** Time budget for all IAM work of one request (default: the production REQUEST_BUDGET_MS). */
   requestBudgetMs?: number;
+  /** Backoff bases of the app's IAM retries (default: production's). */
+  retryDelays?: RetryDelays;
 }
 
 export interface OnboardingFixture {
@@ -84,6 +87,7 @@ export function useOnboarding(
         clock,
         logger,
         requestBudgetMs: overrides.requestBudgetMs,
+        retryDelays: overrides.retryDelays,
       });
     Object.assign(fixture, {
       config,
@@ -94,6 +98,7 @@ export function useOnboarding(
         clock,
         logger,
         requestBudgetMs: overrides.requestBudgetMs,
+        retryDelays: overrides.retryDelays,
       }),
       newApp,
       advanceClock: (ms: number) => {
