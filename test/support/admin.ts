@@ -75,6 +75,12 @@ export interface AdminFixture {
    * page does, and returns the HTTP status of `GET /api/enrollment`: 200 valid, 401 not.
    */
   onboardingStatus(token: string): Promise<number>;
+  /** The onboarding app on the same emulator, config and clock (its enrollment API). */
+  onboarding: OnboardingApp;
+  /** A further onboarding app (another Lambda container) on the same emulator and clock. */
+  newOnboardingApp(): OnboardingApp;
+  /** Moves the clock of every app of this fixture (not the emulator's) forward. */
+  advanceClock(ms: number): void;
   seed(spec: SeedSpec): void;
   /**
    * Runs `fn` once, just before the emulator handles the next call of `action` (for "the user
@@ -106,6 +112,8 @@ export function useAdmin(options: AdminOptions = {}): AdminFixture {
   const emulator = useEmulator();
   const keys = testKeys();
   const fixture = { emulator, keys, logs: [] as string[] } as AdminFixture;
+  let clockOffset = 0;
+  const clock = () => new Date(Date.now() + clockOffset);
   beforeAll(() => {
     const baseEnv = { PUBLIC_BASE_URL: 'https://onboarding.example.com', ...options.env };
     const configFor = (env: Record<string, string>, apiKeys: ApiKeyEntry[]) =>
@@ -124,24 +132,35 @@ export function useAdmin(options: AdminOptions = {}): AdminFixture {
       createAdminApp({
         clients: clients(),
         config: configFor(o.env ?? {}, o.apiKeys ?? allEntries),
+        clock,
         logger,
         requestBudgetMs: o.requestBudgetMs ?? options.requestBudgetMs,
         retryDelays: o.retryDelays ?? options.retryDelays,
         scan: { ...options.scan, ...o.scan },
       });
     const config = configFor({}, allEntries);
-    const onboarding: OnboardingApp = createOnboardingApp({
-      clients: clients(),
-      config,
-      // The enrollment API needs no page assets.
-      assets: { html: '<!doctype html><title>test</title>', files: {} },
-      logger,
-    });
+    const newOnboardingApp = (): OnboardingApp =>
+      createOnboardingApp({
+        clients: clients(),
+        config,
+        // The enrollment API needs no page assets.
+        assets: { html: '<!doctype html><title>test</title>', files: {} },
+        clock,
+        logger,
+        requestBudgetMs: options.requestBudgetMs,
+        retryDelays: options.retryDelays,
+      });
+    const onboarding = newOnboardingApp();
     Object.assign(fixture, {
       iam: emulator.running.emulator,
       config,
       app: newApp(),
       newApp,
+      onboarding,
+      newOnboardingApp,
+      advanceClock: (ms: number) => {
+        clockOffset += ms;
+      },
       request: async (method: string, path: string, o: RequestOptions = {}) =>
         (o.app ?? fixture.app).request(path, {
           method,
@@ -182,6 +201,7 @@ export function useAdmin(options: AdminOptions = {}): AdminFixture {
   });
   beforeEach(() => {
     fixture.logs.length = 0;
+    clockOffset = 0;
   });
   afterEach(() => {
     Reflect.deleteProperty(emulator.running.emulator, 'handle');

@@ -111,7 +111,11 @@ export async function iamStateOf(iam: IAMClient, userName: string) {
 }
 
 /** The end state of a finished enrollment: one device, in the group once, invitation spent. */
-export async function expectEnrolled(f: OnboardingFixture, userName: string, serial: string) {
+export async function expectEnrolled(
+  f: Pick<OnboardingFixture, 'emulator'>,
+  userName: string,
+  serial: string,
+) {
   expect(await iamStateOf(f.emulator.iam, userName)).toEqual({
     mfaDevices: [serial],
     groups: ['force-mfa'],
