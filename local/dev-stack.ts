@@ -12,6 +12,7 @@ import { IamGateway } from '../functions/aws/iam-gateway.ts';
 import { type Config, loadConfig } from '../functions/config.ts';
 import { createLogger, type Logger } from '../functions/http/logger.ts';
 import { type IssuedInvitation, issueInvitation } from '../functions/invitations/invitations.ts';
+import { createSweeper } from '../functions/invitations/sweep.ts';
 import { createOnboardingApp } from '../functions/onboarding/app.ts';
 import { FORCE_MFA_POLICY_NAME, forceMfaPolicyDocument } from '../infra/force-mfa-policy.ts';
 import { buildWebAssets } from '../infra/web-assets.ts';
@@ -20,6 +21,8 @@ import type { SeedSpec } from './emulator/seed.ts';
 
 export const DEMO_USERS = ['tanaka.hanako', 'sato.taro', 'new-hire'];
 export const DEMO_ACCOUNT_ALIAS = 'example-corp';
+/** As often as serverless.yml schedules the sweeper function. */
+const SWEEP_INTERVAL_MS = 15 * 60_000;
 
 export interface LocalStackOptions {
   /** Environment to read the configuration from (default: process.env). */
@@ -108,6 +111,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const admin = createAdminApp({ clients, config, logger });
   route = (req, env2) =>
     (isAdminPath(new URL(req.url).pathname) ? admin : onboarding).fetch(req, env2);
+  // The scheduled clean-up of abandoned devices, as the deployed stack runs it.
+  const sweep = createSweeper({ clients, config, logger });
+  const sweeper = setInterval(() => {
+    sweep().catch((error: unknown) =>
+      logger.error('sweep.failed', { errorName: error instanceof Error ? error.name : 'unknown' }),
+    );
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
 
   return {
     url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${actualPort}`,
@@ -126,6 +137,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ttlHours,
       ),
     async stop() {
+      clearInterval(sweeper);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       clients.iam.destroy();
       clients.sts.destroy();
