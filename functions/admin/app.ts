@@ -11,7 +11,7 @@ import {
   scanUsersWithoutMfa,
 } from '../compliance/scan.ts';
 import type { Config } from '../config.ts';
-import { limitBody } from '../http/body-limit.ts';
+import { ADMIN_MAX_BODY_BYTES, limitBody } from '../http/body-limit.ts';
 import { errorBody, onErrorHandler } from '../http/error-response.ts';
 import { createLogger, type Logger } from '../http/logger.ts';
 import { type RetryDelays, requestContext } from '../http/request-context.ts';
@@ -33,9 +33,6 @@ export interface AdminDeps {
   /** Tuning of the compliance scan (tests shorten the credential-report wait). */
   scan?: { reportWaitMs?: number; maxPerUserChecks?: number };
 }
-
-/** Request bodies larger than this are refused with 413 (an invitation request is ~100 bytes). */
-export const ADMIN_MAX_BODY_BYTES = 16 * 1024;
 
 /** Time kept for the rest of the scan after waiting for a credential report. */
 const REPORT_WAIT_HEADROOM_MS = 8_000;

@@ -6,6 +6,11 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { errorBody } from './error-response.ts';
 
+/** An activation is ~150 bytes. */
+export const ONBOARDING_MAX_BODY_BYTES = 4 * 1024;
+/** An invitation request is ~100 bytes; room is left for bulk requests of 200 user names. */
+export const ADMIN_MAX_BODY_BYTES = 16 * 1024;
+
 export function limitBody(maxBytes: number): MiddlewareHandler {
   return bodyLimit({
     maxSize: maxBytes,

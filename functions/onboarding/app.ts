@@ -14,7 +14,7 @@ import {
 } from '../enrollment/enrollment.ts';
 import { activationRequest } from '../enrollment/schemas.ts';
 import { InvitationInvalidError } from '../errors.ts';
-import { limitBody } from '../http/body-limit.ts';
+import { limitBody, ONBOARDING_MAX_BODY_BYTES } from '../http/body-limit.ts';
 import { errorBody, onErrorHandler } from '../http/error-response.ts';
 import { createLogger, type Logger } from '../http/logger.ts';
 import {
@@ -50,9 +50,6 @@ type OnboardingEnv = AppEnv & {
 };
 
 const ACCOUNT_ALIAS_TTL_MS = 10 * 60_000;
-/** Request bodies larger than this are refused with 413 (an activation is ~150 bytes). */
-export const ONBOARDING_MAX_BODY_BYTES = 4 * 1024;
-
 export function createOnboardingApp(deps: OnboardingDeps) {
   const { config, assets } = deps;
   const clock = deps.clock ?? (() => new Date());

@@ -21,6 +21,7 @@ import {
   enrollmentStatusResponse,
   newDeviceResponse,
 } from '../enrollment/schemas.ts';
+import { ADMIN_MAX_BODY_BYTES, ONBOARDING_MAX_BODY_BYTES } from '../http/body-limit.ts';
 
 /**
  * A JSON Schema for one place in the document (OpenAPI 3.1 is JSON Schema 2020-12 already).
@@ -104,12 +105,18 @@ function build(config: Pick<Config, 'publicBaseUrl'>): Record<string, unknown> {
             content: { 'application/json': { schema: schema(invitationRequest, 'input') } },
           },
           responses: {
-            201: json(invitationResponse, 'The link'),
-            400: error('Bad input, or a user outside the configured path'),
+            201: json(
+              invitationResponse,
+              'The link (finishOnly: it only finishes the force-MFA group step of an enrollment this service began)',
+            ),
+            400: error('Bad input'),
             401: error('Missing or unknown API key'),
             403: error('The key lacks invitations:write'),
-            404: error('No such user'),
-            409: error('The user already has an MFA device'),
+            404: error('No such user, or one outside the configured path (answered alike)'),
+            409: error(
+              'already_enrolled (the user has MFA), or too_many_tags (no room under IAM 50 tags per user)',
+            ),
+            413: error(`The body is over ${ADMIN_MAX_BODY_BYTES} bytes`),
             503: error('IAM is throttling; retry after Retry-After seconds'),
           },
         },
@@ -120,11 +127,13 @@ function build(config: Pick<Config, 'publicBaseUrl'>): Record<string, unknown> {
           security: security('apiKey', 'invitations:write'),
           parameters: [userNameParam],
           responses: {
-            204: { description: 'Revoked, or there was none' },
-            400: error('Bad user name, or a user outside the configured path'),
+            204: {
+              description: 'Revoked (and its unassigned device deleted), or there was none',
+            },
+            400: error('Bad user name'),
             401: error('Missing or unknown API key'),
             403: error('The key lacks invitations:write'),
-            404: error('No such user'),
+            404: error('No such user, or one outside the configured path (answered alike)'),
             503: error('IAM is throttling; retry after Retry-After seconds'),
           },
         },
@@ -139,7 +148,7 @@ function build(config: Pick<Config, 'publicBaseUrl'>): Record<string, unknown> {
             400: error('Bad user name'),
             401: error('Missing or unknown API key'),
             403: error('The key lacks users:read'),
-            404: error('No such user'),
+            404: error('No such user, or one outside the configured path (answered alike)'),
             503: error('IAM is throttling; retry after Retry-After seconds'),
           },
         },
@@ -196,6 +205,7 @@ function build(config: Pick<Config, 'publicBaseUrl'>): Record<string, unknown> {
             201: json(newDeviceResponse, 'The device, with its seed (Cache-Control: no-store)'),
             401: error('Invalid invitation'),
             409: error('already_enrolled, or a concurrent setup'),
+            429: error('too_many_attempts: the link is locked'),
             503: error('IAM is throttling'),
           },
         },
@@ -215,8 +225,9 @@ function build(config: Pick<Config, 'publicBaseUrl'>): Record<string, unknown> {
             401: error('Invalid invitation'),
             404: error('The user was deleted'),
             409: error('Conflict (device missing or in use)'),
+            413: error(`The body is over ${ONBOARDING_MAX_BODY_BYTES} bytes`),
             422: error('invalid_code; attemptsRemaining says how many tries are left'),
-            429: error('too_many_attempts'),
+            429: error('too_many_attempts: the link is locked'),
             503: error('IAM is throttling'),
           },
         },

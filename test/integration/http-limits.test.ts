@@ -6,8 +6,10 @@
 import { request as httpRequest } from 'node:http';
 import { handle } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_MAX_BODY_BYTES } from '../../functions/admin/app.ts';
-import { ONBOARDING_MAX_BODY_BYTES } from '../../functions/onboarding/app.ts';
+import {
+  ADMIN_MAX_BODY_BYTES,
+  ONBOARDING_MAX_BODY_BYTES,
+} from '../../functions/http/body-limit.ts';
 import { type LocalStack, startLocalStack } from '../../local/dev-stack.ts';
 import { useAdmin } from '../support/admin.ts';
 
