@@ -1,5 +1,6 @@
-// `npm run build`: one minified ESM bundle per Lambda function, each with a source map and the
-// esbuild metafile that proves what went in, zipped as the artifacts serverless.yml deploys;
+// `npm run build`: one minified ESM bundle per Lambda function (onboarding, admin, sweeper), each
+// with a source map and the esbuild metafile that proves what went in, zipped as the artifacts
+// serverless.yml deploys;
 // the page's assets embedded in the onboarding bundle; the CloudFormation resources (roles,
 // boundary, force-MFA group) rendered from infra/cloudformation.ts; and, for the benchmark,
 // bundles of the bare IAM client and of our two SDK clients, built with the same options.
@@ -18,16 +19,21 @@ import { writeZip } from './zip.ts';
 /** The repository's root: esbuild's working directory, which metafile paths are relative to. */
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
-/** The bundles, by name: the two functions and the benchmark's two references. */
+/** The bundles, by name: the three functions and the benchmark's two references. */
 export const BUNDLES = {
   onboarding: 'functions/onboarding.ts',
   admin: 'functions/admin.ts',
+  sweeper: 'functions/sweeper.ts',
   'bench/bare-iam': 'test/bench/bare-iam-client.ts',
   'bench/sdk-clients': 'test/bench/sdk-clients.ts',
 } as const;
 
 export type BundleName = keyof typeof BUNDLES;
-export const FUNCTIONS = ['onboarding', 'admin'] as const satisfies readonly BundleName[];
+export const FUNCTIONS = [
+  'onboarding',
+  'admin',
+  'sweeper',
+] as const satisfies readonly BundleName[];
 
 export interface BuiltBundle {
   name: BundleName;

@@ -1,7 +1,8 @@
 // The stack's own CloudFormation, merged into the template serverless.yml generates: the
-// force-MFA group and its policy, one least-privilege role per function, and the permissions
-// boundary both roles carry. `npm run build` renders it to dist/cloudformation/resources.json,
-// which serverless.yml includes; its parameters get their values from serverless.yml's params.
+// force-MFA group and its policy, one least-privilege role per function (onboarding, admin and
+// the scheduled sweeper), and the permissions boundary all three roles carry. `npm run build`
+// renders it to dist/cloudformation/resources.json, which serverless.yml includes; its
+// parameters get their values from serverless.yml's params.
 //
 // What each role may do is in role-policies.ts.
 
@@ -17,6 +18,7 @@ import {
   onboardingStatements,
   ref,
   sub,
+  sweeperStatements,
 } from './role-policies.ts';
 
 const IAM_PATH = '^/([\\x21-\\x7E]{0,510}/)?$';
@@ -143,6 +145,7 @@ const resources: () => Record<string, Json> = () => ({
   },
   [FUNCTION_RESOURCES.onboarding.role]: lambdaRole('onboarding', onboardingStatements()),
   [FUNCTION_RESOURCES.admin.role]: lambdaRole('admin', adminStatements()),
+  [FUNCTION_RESOURCES.sweeper.role]: lambdaRole('sweeper', sweeperStatements()),
   CustomDomain: {
     Type: 'AWS::ApiGatewayV2::DomainName',
     Condition: 'HasCustomDomain',

@@ -1,11 +1,13 @@
-// What each function's role may do, and the permissions boundary both carry: exactly what the
-// function calls (functions/aws/iam-gateway.ts and iam-inventory.ts), scoped to the configured
-// user path, the service's MFA device path, the force-MFA group and the invitation tag.
-// sts:GetCallerIdentity needs no permission. The stack around them is cloudformation.ts.
+// What each function's role may do, and the permissions boundary all three carry: exactly what
+// the function calls (functions/aws/iam-gateway.ts and iam-inventory.ts), scoped to the
+// configured user path, the service's MFA device path, the force-MFA group and the service's
+// own tag keys (every key starting with SERVICE_TAG_PREFIX: the invitation tag and one attempt
+// tag per code check). sts:GetCallerIdentity needs no permission. The stack around them is
+// cloudformation.ts.
 
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub templates, not JS templates
 
-import { INVITATION_TAG_KEY } from '../functions/config.ts';
+import { SERVICE_TAG_PREFIX } from '../functions/config.ts';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export const sub = (template: string) => ({ 'Fn::Sub': template });
@@ -15,6 +17,7 @@ export const ref = (name: string) => ({ Ref: name });
 export const FUNCTION_RESOURCES = {
   onboarding: { role: 'OnboardingRole', logGroup: 'OnboardingLogGroup' },
   admin: { role: 'AdminRole', logGroup: 'AdminLogGroup' },
+  sweeper: { role: 'SweeperRole', logGroup: 'SweeperLogGroup' },
 } as const;
 
 // ARNs the policies are scoped to, as Fn::Sub templates over the stack's parameters.
@@ -26,14 +29,18 @@ export const ARNS = {
     'arn:${AWS::Partition}:iam::${AWS::AccountId}:group${ForceMfaGroupPath}${ForceMfaGroupName}',
 } as const;
 
-/** Tag and untag only the invitation tag: every key in the request must be it, and keys must be given. */
-const invitationTagOnly = {
-  'ForAllValues:StringEquals': { 'aws:TagKeys': [INVITATION_TAG_KEY] },
+/** The only tag keys the roles may write or remove: the service's own (case-sensitive match). */
+export const SERVICE_TAG_KEYS = `${SERVICE_TAG_PREFIX}*`;
+
+/** Tag and untag only the service's keys: every key in the request must start with the prefix,
+ * and keys must be given (ForAllValues alone is true of a request with none). */
+const serviceTagsOnly = {
+  'ForAllValues:StringLike': { 'aws:TagKeys': [SERVICE_TAG_KEYS] },
   Null: { 'aws:TagKeys': 'false' },
 };
 
 /** The onboarding function: read users under the path, make and enable its own MFA devices,
- * add users to the one group, keep the invitation tag. */
+ * add users to the one group, write and remove the service's tags (attempts, the invitation). */
 export function onboardingStatements(): Json[] {
   return [
     {
@@ -49,12 +56,13 @@ export function onboardingStatements(): Json[] {
       Resource: sub(ARNS.usersUnderPath),
     },
     {
-      Sid: 'InvitationTagOnly',
+      Sid: 'ServiceTagsOnly',
       Effect: 'Allow',
-      // TagUser records failed code attempts in the invitation tag; UntagUser spends it.
+      // TagUser reserves one attempt tag per code check; UntagUser releases it, and spends the
+      // invitation on success.
       Action: ['iam:TagUser', 'iam:UntagUser'],
       Resource: sub(ARNS.usersUnderPath),
-      Condition: invitationTagOnly,
+      Condition: serviceTagsOnly,
     },
     {
       Sid: 'OwnVirtualMfaDevicesOnly',
@@ -79,8 +87,9 @@ export function onboardingStatements(): Json[] {
   ];
 }
 
-/** The admin function: read-only listing (the compliance report covers the whole account) and
- * the invitation tag on users under the path. */
+/** The admin function: read-only listing (the compliance report covers the whole account), the
+ * service's tags on users under the path (issue, reissue, revoke), and deleting the service's
+ * own devices (revoke and reissue delete the old link's unassigned device). */
 export function adminStatements(): Json[] {
   return [
     {
@@ -109,14 +118,54 @@ export function adminStatements(): Json[] {
       Resource: sub(ARNS.forceMfaGroup),
     },
     {
-      Sid: 'InvitationTagOnly',
+      Sid: 'ServiceTagsOnly',
       Effect: 'Allow',
       Action: ['iam:TagUser', 'iam:UntagUser'],
       Resource: sub(ARNS.usersUnderPath),
-      Condition: invitationTagOnly,
+      Condition: serviceTagsOnly,
     },
+    deleteOwnDevicesStatement(),
     logStatement('admin'),
   ];
+}
+
+/** The scheduled sweeper: find the service's unassigned devices, read their users, delete the
+ * devices whose invitation is over, remove stale attempt tags. It never writes a tag. */
+export function sweeperStatements(): Json[] {
+  return [
+    {
+      Sid: 'ListVirtualMfaDevices',
+      Effect: 'Allow',
+      // Takes no resource: `*` is the only form IAM accepts. Read-only.
+      Action: ['iam:ListVirtualMFADevices'],
+      Resource: '*',
+    },
+    {
+      Sid: 'ReadUsersUnderPath',
+      Effect: 'Allow',
+      Action: ['iam:GetUser'],
+      Resource: sub(ARNS.usersUnderPath),
+    },
+    deleteOwnDevicesStatement(),
+    {
+      Sid: 'RemoveServiceTagsOnly',
+      Effect: 'Allow',
+      Action: ['iam:UntagUser'],
+      Resource: sub(ARNS.usersUnderPath),
+      Condition: serviceTagsOnly,
+    },
+    logStatement('sweeper'),
+  ];
+}
+
+/** IAM refuses to delete an assigned device (DeleteConflict), so this removes no one's MFA. */
+function deleteOwnDevicesStatement(): Json {
+  return {
+    Sid: 'DeleteOwnUnassignedMfaDevices',
+    Effect: 'Allow',
+    Action: ['iam:DeleteVirtualMFADevice'],
+    Resource: sub(ARNS.serviceMfaDevices),
+  };
 }
 
 function logStatement(fn: keyof typeof FUNCTION_RESOURCES): Json {
@@ -129,7 +178,7 @@ function logStatement(fn: keyof typeof FUNCTION_RESOURCES): Json {
   };
 }
 
-/** Never, on either role, whatever else is attached to it later (SECURITY.md, "Never"). */
+/** Never, on any role, whatever else is attached to it later (SECURITY.md, "Never"). */
 export const ESCALATION_ACTIONS = [
   'iam:CreateAccessKey',
   'iam:UpdateAccessKey',
@@ -205,7 +254,8 @@ export function boundaryDocument(): Json {
         Effect: 'Deny',
         Action: ['iam:TagUser', 'iam:UntagUser'],
         Resource: '*',
-        Condition: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': [INVITATION_TAG_KEY] } },
+        // Any key in the request outside the service's prefix (case-sensitive) is refused.
+        Condition: { 'ForAnyValue:StringNotLike': { 'aws:TagKeys': [SERVICE_TAG_KEYS] } },
       },
       {
         Sid: 'DenyWritesOutsideUserPath',

@@ -77,7 +77,13 @@ const byName = (name: BundleName) => {
   if (!bundle) throw new Error(`no bundle ${name}`);
   return bundle;
 };
-const order: BundleName[] = ['bench/bare-iam', 'bench/sdk-clients', 'onboarding', 'admin'];
+const order: BundleName[] = [
+  'bench/bare-iam',
+  'bench/sdk-clients',
+  'onboarding',
+  'admin',
+  'sweeper',
+];
 
 for (const name of order) {
   const s = await sizes(byName(name));
@@ -114,7 +120,7 @@ for (const name of order) {
   if (name !== 'bench/bare-iam') {
     note = `${percent(wall, bareWall)} wall, ${percent(cpu, bareCpu)} CPU over the bare IAM client`;
   }
-  if (name === 'onboarding' || name === 'admin') {
+  if (name === 'onboarding' || name === 'admin' || name === 'sweeper') {
     note += `; ${(wall - wallOf('bench/sdk-clients')).toFixed(1)} ms over its SDK clients alone`;
   }
   console.log(

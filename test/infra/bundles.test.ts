@@ -1,6 +1,7 @@
 // The Lambda bundles `npm run build` makes (via `npm run package`): what esbuild's metafile says
 // went into each, what each artifact zip holds, and that the built handlers serve real requests
-// (API Gateway HTTP API events) against the IAM/STS emulator in a plain Node process.
+// (API Gateway HTTP API events, and the sweeper's EventBridge schedule) against the IAM/STS
+// emulator in a plain Node process.
 
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { CreateVirtualMFADeviceCommand, ListVirtualMFADevicesCommand } from '@aws-sdk/client-iam';
 import type { Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../functions/admin/api-keys.ts';
@@ -21,7 +23,8 @@ const run = promisify(execFile);
 
 let stack: PackagedStack;
 const meta: Record<string, Metafile> = {};
-const BUNDLES = ['onboarding', 'admin', 'bench/bare-iam', 'bench/sdk-clients'];
+const FUNCTIONS = ['onboarding', 'admin', 'sweeper'];
+const BUNDLES = [...FUNCTIONS, 'bench/bare-iam', 'bench/sdk-clients'];
 
 beforeAll(async () => {
   stack = await packagedStack();
@@ -64,6 +67,19 @@ describe('what each bundle holds', () => {
     ).toEqual([]);
   });
 
+  it('keeps the HTTP stack, the page, the QR code library and the compliance code out of the sweeper bundle', () => {
+    const http = (i: string) =>
+      i.includes('node_modules/hono/') ||
+      i.includes('node_modules/valibot/') ||
+      i.includes('node_modules/qrcode/') ||
+      i.startsWith('web/') ||
+      i.startsWith('functions/compliance/') ||
+      i.startsWith('functions/admin/app') ||
+      i.startsWith('functions/enrollment/enrollment');
+    expect(inputsOf('sweeper').filter(http)).toEqual([]);
+    expect(inputsOf('sweeper')).toContain('functions/invitations/sweep.ts');
+  });
+
   it('embeds the page in the onboarding bundle', () => {
     expect(inputsOf('onboarding')).toContain('<define:__WEB_ASSETS__>');
   });
@@ -84,7 +100,7 @@ describe('what each bundle holds', () => {
   });
 
   it('bundles the pinned AWS SDK rather than relying on the runtime', () => {
-    for (const name of ['onboarding', 'admin']) {
+    for (const name of FUNCTIONS) {
       expect(inputsOf(name).some((i) => i.includes('node_modules/@aws-sdk/client-iam/'))).toBe(
         true,
       );
@@ -104,18 +120,15 @@ describe('what each bundle holds', () => {
 });
 
 describe('the artifacts', () => {
-  it.each(['onboarding', 'admin'])(
-    '%s.zip holds the bundle with its chunks and source maps',
-    async (name) => {
-      const listing = zipEntryNames(await readFile(join(stack.distDir, `${name}.zip`)));
-      const outputs = Object.keys(meta[name]?.outputs ?? {}).map((p) =>
-        p.slice(`dist/${name}/`.length),
-      );
-      expect(listing.sort()).toEqual(outputs.sort());
-      expect(listing).toContain('index.mjs');
-      expect(listing).toContain('index.mjs.map');
-    },
-  );
+  it.each(FUNCTIONS)('%s.zip holds the bundle with its chunks and source maps', async (name) => {
+    const listing = zipEntryNames(await readFile(join(stack.distDir, `${name}.zip`)));
+    const outputs = Object.keys(meta[name]?.outputs ?? {}).map((p) =>
+      p.slice(`dist/${name}/`.length),
+    );
+    expect(listing.sort()).toEqual(outputs.sort());
+    expect(listing).toContain('index.mjs');
+    expect(listing).toContain('index.mjs.map');
+  });
 
   it('is byte-for-byte reproducible', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'zip-'));
@@ -148,7 +161,7 @@ describe('the built handlers', () => {
   }
 
   /** Imports the bundle in a fresh Node process (as Lambda would) and sends it the events. */
-  async function invoke(bundle: string, events: unknown[]): Promise<LambdaResponse[]> {
+  async function invoke<T = LambdaResponse>(bundle: string, events: unknown[]): Promise<T[]> {
     const file = pathToFileURL(join(stack.distDir, bundle, 'index.mjs')).href;
     // The functions log to stdout; the responses go to a file of their own.
     const dir = await mkdtemp(join(tmpdir(), 'invoke-'));
@@ -174,7 +187,7 @@ describe('the built handlers', () => {
       maxBuffer: 16 * 1024 * 1024,
     });
     try {
-      return JSON.parse(await readFile(results, 'utf8')) as LambdaResponse[];
+      return JSON.parse(await readFile(results, 'utf8')) as T[];
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -209,7 +222,48 @@ describe('the built handlers', () => {
     expect(device?.headers['cache-control']).toBe('no-store');
     expect(JSON.parse(device?.body ?? '{}').qrSvg).toMatch(/^<svg/);
   });
+
+  it("sweep: delete the service's devices of users with no live invitation, and no other device", async () => {
+    const create = async (Path: string, VirtualMFADeviceName: string) => {
+      const { VirtualMFADevice } = await emulator.iam.send(
+        new CreateVirtualMFADeviceCommand({ Path, VirtualMFADeviceName }),
+      );
+      return VirtualMFADevice?.SerialNumber ?? '';
+    };
+    // A user with no invitation, a user who is gone, and a device outside the service's path.
+    const uninvited = await create('/mfa-onboarding/', 'onboarding-sato.taro');
+    const gone = await create('/mfa-onboarding/', 'onboarding-left.the.company');
+    const elsewhere = await create('/', 'onboarding-new-hire');
+
+    const [summary] = await invoke<Record<string, number>>('sweeper', [scheduledEvent()]);
+    // A live invitation's device (tanaka.hanako's, above) is examined too, and kept.
+    expect(summary).toMatchObject({ devicesDeleted: 2, failures: 0 });
+    const { VirtualMFADevices = [] } = await emulator.iam.send(
+      new ListVirtualMFADevicesCommand({}),
+    );
+    const left = VirtualMFADevices.map((d) => d.SerialNumber);
+    expect(left).not.toContain(uninvited);
+    expect(left).not.toContain(gone);
+    expect(left).toContain(elsewhere);
+  });
 });
+
+/** What the EventBridge schedule (serverless.yml `schedule:`) sends the sweeper. */
+function scheduledEvent() {
+  return {
+    version: '0',
+    id: '7bf73129-1428-4cd3-a780-95db273d1602',
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: [
+      'arn:aws:events:us-east-1:123456789012:rule/mfa-onboarding-dev-SweeperEventsRuleSchedule1',
+    ],
+    detail: {},
+  };
+}
 
 /** An API Gateway HTTP API (payload 2.0) event, as the integration sends it. */
 function httpApiEvent(

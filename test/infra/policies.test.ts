@@ -1,10 +1,12 @@
 // The packaged template's policies, evaluated by an IAM policy simulator
 // (@cloud-copilot/iam-simulate): the force-MFA group's policy for employees with and without
-// MFA, and each function's role (identity policy + permissions boundary) against the
-// escalation actions of SECURITY.md and requests just outside its scope.
+// MFA, and each function's role (onboarding, admin, sweeper: identity policy + permissions
+// boundary) against the escalation actions of SECURITY.md, the service's tag keys and keys just
+// outside them, and requests just outside each role's scope.
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INVITATION_TAG_KEY } from '../../functions/config.ts';
+import { ESCALATION_ACTIONS } from '../../infra/role-policies.ts';
 import { resolver } from './support/cfn.ts';
 import { packagedStack } from './support/packaged-stack.ts';
 import { ACCOUNT_ID, ADMINISTRATOR_ACCESS, decide, type Principal } from './support/simulate.ts';
@@ -19,14 +21,37 @@ const OTHER_GROUP = iam('group/Admins');
 const OWN_DEVICE = iam('mfa/mfa-onboarding/onboarding-tanaka');
 const ROLE = iam('role/mfa-onboarding/SomeRole');
 const POLICY = iam('policy/SomePolicy');
-const tagRequest = (key: string) => ({
-  'aws:TagKeys': [key],
-  [`aws:RequestTag/${key}`]: 'v1.x',
+const logStream = (fn: string) =>
+  `arn:aws:logs:us-east-1:${ACCOUNT_ID}:log-group:/aws/lambda/mfa-onboarding-dev-${fn}:log-stream:2026/01/01/[$LATEST]abc`;
+const ATTEMPT_TAG_KEY = 'mfa-onboarding:attempt:abc:def';
+/** TagUser's request context: the keys, and each tag's value. */
+const tagRequest = (...keys: string[]) => ({
+  'aws:TagKeys': keys,
+  ...Object.fromEntries(keys.map((key) => [`aws:RequestTag/${key}`, 'v1.x'])),
 });
+/** UntagUser's request context: the keys only. */
+const untagRequest = (...keys: string[]) => ({ 'aws:TagKeys': keys });
+const tagContext = (action: string, keys: string[]) =>
+  action === 'iam:TagUser' ? tagRequest(...keys) : untagRequest(...keys);
+
+type RoleName = 'OnboardingRole' | 'AdminRole' | 'SweeperRole';
+const ROLES = [
+  ['OnboardingRole', 'onboarding'],
+  ['AdminRole', 'admin'],
+  ['SweeperRole', 'sweeper'],
+] as const;
 
 let forceMfaPolicy: unknown;
 let boundary: unknown;
-let rolePolicy: Record<'OnboardingRole' | 'AdminRole', unknown>;
+let rolePolicy: Record<RoleName, unknown>;
+
+const roleArn = (role: RoleName, fn: string) =>
+  `arn:aws:sts::${ACCOUNT_ID}:assumed-role/${role}/mfa-onboarding-dev-${fn}`;
+const rolePrincipal = (role: RoleName, fn: string, extra: unknown[] = []): Principal => ({
+  arn: roleArn(role, fn),
+  identityPolicies: [rolePolicy[role], ...extra],
+  permissionsBoundary: boundary,
+});
 
 beforeAll(async () => {
   const { template } = await packagedStack();
@@ -37,7 +62,11 @@ beforeAll(async () => {
     resolve(template.Resources[role]?.Properties.Policies[0].PolicyDocument);
   forceMfaPolicy = document('ForceMfaPolicy');
   boundary = document('FunctionPermissionsBoundary');
-  rolePolicy = { OnboardingRole: inline('OnboardingRole'), AdminRole: inline('AdminRole') };
+  rolePolicy = {
+    OnboardingRole: inline('OnboardingRole'),
+    AdminRole: inline('AdminRole'),
+    SweeperRole: inline('SweeperRole'),
+  };
 }, 300_000);
 
 describe('the force-MFA policy', () => {
@@ -127,43 +156,50 @@ describe('the force-MFA policy', () => {
   });
 });
 
-describe.each([
-  ['OnboardingRole', 'onboarding'],
-  ['AdminRole', 'admin'],
-] as const)('%s (identity policy + permissions boundary)', (role, fn) => {
-  const principal = (extra: unknown[] = []): Principal => ({
-    arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/${role}/mfa-onboarding-dev-${fn}`,
-    identityPolicies: [rolePolicy[role], ...extra],
-    permissionsBoundary: boundary,
-  });
+/** Concrete requests for every pattern of ESCALATION_ACTIONS (checked below), and more. */
+const NEVER = [
+  { action: 'iam:CreateAccessKey', resource: TANAKA },
+  { action: 'iam:UpdateAccessKey', resource: TANAKA },
+  { action: 'iam:CreateLoginProfile', resource: TANAKA },
+  { action: 'iam:UpdateLoginProfile', resource: TANAKA },
+  { action: 'iam:AttachUserPolicy', resource: TANAKA },
+  { action: 'iam:AttachGroupPolicy', resource: GROUP },
+  { action: 'iam:AttachRolePolicy', resource: ROLE },
+  { action: 'iam:PutUserPolicy', resource: TANAKA },
+  { action: 'iam:PutGroupPolicy', resource: GROUP },
+  { action: 'iam:PutRolePolicy', resource: ROLE },
+  { action: 'iam:PutRolePermissionsBoundary', resource: ROLE },
+  { action: 'iam:DeleteUserPolicy', resource: TANAKA },
+  { action: 'iam:DeleteGroupPolicy', resource: GROUP },
+  { action: 'iam:DeleteRolePolicy', resource: ROLE },
+  { action: 'iam:DeletePolicy', resource: POLICY },
+  { action: 'iam:DeletePolicyVersion', resource: POLICY },
+  { action: 'iam:DeleteRolePermissionsBoundary', resource: ROLE },
+  { action: 'iam:DetachGroupPolicy', resource: GROUP },
+  { action: 'iam:CreatePolicy', resource: POLICY },
+  { action: 'iam:CreatePolicyVersion', resource: POLICY },
+  { action: 'iam:SetDefaultPolicyVersion', resource: POLICY },
+  { action: 'iam:PassRole', resource: ROLE },
+  { action: 'iam:UpdateUser', resource: TANAKA },
+  { action: 'iam:UpdateAssumeRolePolicy', resource: ROLE },
+  { action: 'iam:DeactivateMFADevice', resource: TANAKA },
+  { action: 'iam:RemoveUserFromGroup', resource: GROUP },
+  { action: 'iam:AddUserToGroup', resource: OTHER_GROUP },
+];
 
-  const NEVER = [
-    { action: 'iam:CreateAccessKey', resource: TANAKA },
-    { action: 'iam:UpdateAccessKey', resource: TANAKA },
-    { action: 'iam:CreateLoginProfile', resource: TANAKA },
-    { action: 'iam:UpdateLoginProfile', resource: TANAKA },
-    { action: 'iam:AttachUserPolicy', resource: TANAKA },
-    { action: 'iam:AttachGroupPolicy', resource: GROUP },
-    { action: 'iam:AttachRolePolicy', resource: ROLE },
-    { action: 'iam:PutUserPolicy', resource: TANAKA },
-    { action: 'iam:PutGroupPolicy', resource: GROUP },
-    { action: 'iam:PutRolePolicy', resource: ROLE },
-    { action: 'iam:PutRolePermissionsBoundary', resource: ROLE },
-    { action: 'iam:DeleteUserPolicy', resource: TANAKA },
-    { action: 'iam:DeleteGroupPolicy', resource: GROUP },
-    { action: 'iam:DeleteRolePolicy', resource: ROLE },
-    { action: 'iam:DeletePolicy', resource: POLICY },
-    { action: 'iam:DeleteRolePermissionsBoundary', resource: ROLE },
-    { action: 'iam:DetachGroupPolicy', resource: GROUP },
-    { action: 'iam:CreatePolicyVersion', resource: POLICY },
-    { action: 'iam:SetDefaultPolicyVersion', resource: POLICY },
-    { action: 'iam:PassRole', resource: ROLE },
-    { action: 'iam:UpdateUser', resource: TANAKA },
-    { action: 'iam:UpdateAssumeRolePolicy', resource: ROLE },
-    { action: 'iam:DeactivateMFADevice', resource: TANAKA },
-    { action: 'iam:RemoveUserFromGroup', resource: GROUP },
-    { action: 'iam:AddUserToGroup', resource: OTHER_GROUP },
-  ];
+/** Whether an IAM action pattern (`iam:Attach*`) covers an action. */
+const covers = (pattern: string, action: string) =>
+  new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 'i').test(action);
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('the escalation requests tested on every role', () => {
+  it.each(ESCALATION_ACTIONS)('include one that %s covers', (pattern) => {
+    expect(NEVER.filter(({ action }) => covers(pattern, action))).not.toEqual([]);
+  });
+});
+
+describe.each(ROLES)('%s (identity policy + permissions boundary)', (role, fn) => {
+  const principal = (extra: unknown[] = []) => rolePrincipal(role, fn, extra);
 
   it.each(NEVER)('is denied $action', async (request) => {
     expect(await decide(principal(), request)).not.toBe('Allowed');
@@ -176,7 +212,7 @@ describe.each([
     },
   );
 
-  it.each([
+  it.each<[string, string, string, Record<string, string | string[]>]>([
     ['EnableMFADevice on a user outside the path', 'iam:EnableMFADevice', OUTSIDE_PATH, {}],
     [
       'CreateVirtualMFADevice outside its MFA path',
@@ -190,16 +226,18 @@ describe.each([
       iam('mfa/other/device'),
       {},
     ],
-    ['TagUser with another tag key', 'iam:TagUser', TANAKA, tagRequest('Department')],
     [
-      'TagUser with the invitation key and another',
-      'iam:TagUser',
-      TANAKA,
-      {
-        'aws:TagKeys': [INVITATION_TAG_KEY, 'Department'],
-      },
+      'DeleteVirtualMFADevice at the root MFA path',
+      'iam:DeleteVirtualMFADevice',
+      iam('mfa/tanaka'),
+      {},
     ],
-    ['UntagUser with another tag key', 'iam:UntagUser', TANAKA, { 'aws:TagKeys': ['Department'] }],
+    [
+      'DeleteVirtualMFADevice under a path that only starts like its own',
+      'iam:DeleteVirtualMFADevice',
+      iam('mfa/mfa-onboarding-other/onboarding-tanaka'),
+      {},
+    ],
     [
       'TagUser on a user outside the path',
       'iam:TagUser',
@@ -207,12 +245,22 @@ describe.each([
       tagRequest(INVITATION_TAG_KEY),
     ],
     [
+      'TagUser on a user at the root path',
+      'iam:TagUser',
+      ROOT_PATH_USER,
+      tagRequest(ATTEMPT_TAG_KEY),
+    ],
+    [
       'UntagUser on a user outside the path',
       'iam:UntagUser',
       OUTSIDE_PATH,
-      {
-        'aws:TagKeys': [INVITATION_TAG_KEY],
-      },
+      untagRequest(INVITATION_TAG_KEY),
+    ],
+    [
+      'UntagUser on a user at the root path',
+      'iam:UntagUser',
+      ROOT_PATH_USER,
+      untagRequest(ATTEMPT_TAG_KEY),
     ],
     ['AddUserToGroup on another group', 'iam:AddUserToGroup', OTHER_GROUP, {}],
     ['GetGroup on another group', 'iam:GetGroup', OTHER_GROUP, {}],
@@ -222,41 +270,105 @@ describe.each([
       `arn:aws:logs:us-east-1:${ACCOUNT_ID}:log-group:/aws/lambda/other:log-stream:x`,
       {},
     ],
+    ...ROLES.filter(([, other]) => other !== fn).map(
+      ([, other]) =>
+        [
+          `PutLogEvents to the ${other} function's log group`,
+          'logs:PutLogEvents',
+          logStream(other),
+          {},
+        ] as [string, string, string, Record<string, string | string[]>],
+    ),
   ])('is denied %s', async (_, action, resource, context) => {
     expect(await decide(principal(), { action, resource, context })).not.toBe('Allowed');
   });
 
-  it('may tag and untag users under the path with the invitation tag only', async () => {
-    expect(
-      await decide(principal(), {
-        action: 'iam:TagUser',
-        resource: TANAKA,
-        context: tagRequest(INVITATION_TAG_KEY),
-      }),
-    ).toBe('Allowed');
-    expect(
-      await decide(principal(), {
-        action: 'iam:UntagUser',
-        resource: TANAKA,
-        context: { 'aws:TagKeys': [INVITATION_TAG_KEY] },
-      }),
-    ).toBe('Allowed');
-  });
-
   it('may write to its own log group', async () => {
-    const stream = `arn:aws:logs:us-east-1:${ACCOUNT_ID}:log-group:/aws/lambda/mfa-onboarding-dev-${fn}:log-stream:2026/01/01/[$LATEST]abc`;
-    expect(await decide(principal(), { action: 'logs:PutLogEvents', resource: stream })).toBe(
-      'Allowed',
-    );
+    expect(
+      await decide(principal(), { action: 'logs:PutLogEvents', resource: logStream(fn) }),
+    ).toBe('Allowed');
   });
 });
 
-describe('OnboardingRole in scope', () => {
-  const onboarding = (): Principal => ({
-    arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/OnboardingRole/mfa-onboarding-dev-onboarding`,
-    identityPolicies: [rolePolicy.OnboardingRole],
-    permissionsBoundary: boundary,
+/** The service's keys: the identity tag and an attempt tag, alone and together. */
+const SERVICE_KEYS = [
+  [INVITATION_TAG_KEY],
+  [ATTEMPT_TAG_KEY],
+  [INVITATION_TAG_KEY, ATTEMPT_TAG_KEY],
+];
+/**
+ * Keys outside the prefix, alone or next to a service key. StringLike is case-sensitive, so a
+ * key that differs from the prefix only in case is outside it: refused, which fails closed.
+ */
+const OTHER_KEYS = [
+  ['email'],
+  ['mfa-onboardingX'],
+  ['mfa-onboarding'],
+  ['mfa-onboarding-invitation'],
+  ['Mfa-Onboarding:invitation'],
+  ['MFA-ONBOARDING:attempt:abc:def'],
+  ['xmfa-onboarding:invitation'],
+  [INVITATION_TAG_KEY, 'email'],
+  ['Department', ATTEMPT_TAG_KEY],
+  [ATTEMPT_TAG_KEY, 'Mfa-Onboarding:invitation'],
+];
+
+describe.each<[RoleName, string, string[]]>([
+  ['OnboardingRole', 'onboarding', ['iam:TagUser', 'iam:UntagUser']],
+  ['AdminRole', 'admin', ['iam:TagUser', 'iam:UntagUser']],
+  // The sweeper only removes stale attempt tags.
+  ['SweeperRole', 'sweeper', ['iam:UntagUser']],
+])("%s and the service's tag keys", (role, fn, actions) => {
+  const principal = (extra: unknown[] = []) => rolePrincipal(role, fn, extra);
+  const cases = (keySets: string[][]) =>
+    actions.flatMap((action) =>
+      keySets.map((keys) => ({
+        action,
+        keys,
+        label: keys.join(', '),
+        context: tagContext(action, keys),
+      })),
+    );
+
+  it.each(cases(SERVICE_KEYS))(
+    'may $action [$label] on a user under the path',
+    async ({ action, context }) => {
+      expect(await decide(principal(), { action, resource: TANAKA, context })).toBe('Allowed');
+    },
+  );
+
+  it.each(cases(OTHER_KEYS))('may not $action [$label]', async ({ action, context }) => {
+    expect(await decide(principal(), { action, resource: TANAKA, context })).not.toBe('Allowed');
   });
+
+  it.each(cases(OTHER_KEYS))(
+    'is denied $action [$label] by the boundary even with AdministratorAccess attached',
+    async ({ action, context }) => {
+      expect(
+        await decide(principal([ADMINISTRATOR_ACCESS]), { action, resource: TANAKA, context }),
+      ).toBe('ExplicitlyDenied');
+    },
+  );
+
+  it.each(actions)('may not %s without naming the keys', async (action) => {
+    expect(await decide(principal(), { action, resource: TANAKA })).not.toBe('Allowed');
+  });
+
+  if (!actions.includes('iam:TagUser')) {
+    it.each(cases(SERVICE_KEYS).filter(({ action }) => action === 'iam:UntagUser'))(
+      'may not TagUser, even with [$label]',
+      async ({ keys }) => {
+        const context = tagRequest(...keys);
+        expect(
+          await decide(principal(), { action: 'iam:TagUser', resource: TANAKA, context }),
+        ).not.toBe('Allowed');
+      },
+    );
+  }
+});
+
+describe('OnboardingRole in scope', () => {
+  const onboarding = () => rolePrincipal('OnboardingRole', 'onboarding');
 
   it.each([
     ['iam:GetUser', TANAKA],
@@ -282,11 +394,7 @@ describe('OnboardingRole in scope', () => {
 });
 
 describe('AdminRole in scope', () => {
-  const admin = (): Principal => ({
-    arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/AdminRole/mfa-onboarding-dev-admin`,
-    identityPolicies: [rolePolicy.AdminRole],
-    permissionsBoundary: boundary,
-  });
+  const admin = () => rolePrincipal('AdminRole', 'admin');
 
   it.each([
     ['iam:ListUsers', '*'],
@@ -300,6 +408,8 @@ describe('AdminRole in scope', () => {
     ['iam:GetLoginProfile', OUTSIDE_PATH],
     ['iam:ListGroupsForUser', TANAKA],
     ['iam:GetGroup', GROUP],
+    // Revoke and reissue delete the old link's device; IAM refuses to delete an assigned one.
+    ['iam:DeleteVirtualMFADevice', OWN_DEVICE],
   ])('may %s on %s', async (action, resource) => {
     expect(await decide(admin(), { action, resource })).toBe('Allowed');
   });
@@ -307,9 +417,56 @@ describe('AdminRole in scope', () => {
   it.each([
     ['iam:EnableMFADevice', TANAKA],
     ['iam:CreateVirtualMFADevice', OWN_DEVICE],
-    ['iam:DeleteVirtualMFADevice', OWN_DEVICE],
     ['iam:AddUserToGroup', GROUP],
   ])('may not %s on %s (enrollment is the onboarding function’s job)', async (action, resource) => {
     expect(await decide(admin(), { action, resource })).not.toBe('Allowed');
+  });
+});
+
+describe('SweeperRole in scope', () => {
+  const sweeper = (extra: unknown[] = []) => rolePrincipal('SweeperRole', 'sweeper', extra);
+
+  const MAY = [
+    { action: 'iam:ListVirtualMFADevices', resource: '*' },
+    { action: 'iam:GetUser', resource: TANAKA },
+    { action: 'iam:DeleteVirtualMFADevice', resource: OWN_DEVICE },
+    { action: 'iam:UntagUser', resource: TANAKA, context: untagRequest(ATTEMPT_TAG_KEY) },
+    { action: 'logs:CreateLogStream', resource: logStream('sweeper') },
+    { action: 'logs:PutLogEvents', resource: logStream('sweeper') },
+  ];
+  const MAY_NOT = [
+    { action: 'iam:TagUser', resource: TANAKA, context: tagRequest(ATTEMPT_TAG_KEY) },
+    { action: 'iam:CreateVirtualMFADevice', resource: OWN_DEVICE },
+    { action: 'iam:EnableMFADevice', resource: TANAKA },
+    { action: 'iam:AddUserToGroup', resource: GROUP },
+    { action: 'iam:ListUsers', resource: '*' },
+    { action: 'iam:ListMFADevices', resource: TANAKA },
+    { action: 'iam:ListGroupsForUser', resource: TANAKA },
+    { action: 'iam:GetLoginProfile', resource: TANAKA },
+    { action: 'iam:GetGroup', resource: GROUP },
+    { action: 'iam:GenerateCredentialReport', resource: '*' },
+    { action: 'iam:GetCredentialReport', resource: '*' },
+    { action: 'iam:ListAccountAliases', resource: '*' },
+    { action: 'iam:GetUser', resource: OUTSIDE_PATH },
+    { action: 'iam:GetUser', resource: ROOT_PATH_USER },
+  ];
+
+  it.each(MAY)('may $action on $resource', async (request) => {
+    expect(await decide(sweeper(), request)).toBe('Allowed');
+  });
+
+  it.each(MAY_NOT)('may not $action on $resource', async (request) => {
+    expect(await decide(sweeper(), request)).not.toBe('Allowed');
+  });
+
+  it('is tested on every action the boundary allows, so it may do exactly its five things', () => {
+    const ceiling = (boundary as { Statement: { Sid: string; Action: string[] }[] }).Statement.find(
+      (s) => s.Sid === 'CeilingOfWhatTheFunctionsUse',
+    );
+    const tested = new Set([...MAY, ...MAY_NOT].map((r) => r.action));
+    // GetCallerIdentity needs no permission whatever the policies say.
+    expect([...tested, 'sts:GetCallerIdentity'].sort()).toEqual(
+      [...(ceiling?.Action ?? [])].sort(),
+    );
   });
 });

