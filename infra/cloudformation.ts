@@ -8,6 +8,7 @@
 
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub templates, not JS templates
 
+import { MAX_CODE_ATTEMPTS_LIMIT } from '../functions/config.ts';
 import { forceMfaPolicyDocument } from './force-mfa-policy.ts';
 import {
   ARNS,
@@ -73,9 +74,9 @@ const parameters: Record<string, Json> = {
   },
   MaxCodeAttempts: {
     Type: 'Number',
-    Description: 'Wrong code submissions allowed per invitation.',
+    Description: 'Code checks allowed per invitation (each is a user tag).',
     MinValue: 1,
-    MaxValue: 100,
+    MaxValue: MAX_CODE_ATTEMPTS_LIMIT,
   },
 };
 

