@@ -204,7 +204,8 @@ export class IamGateway {
     code1: string,
     code2: string,
   ): Promise<void> {
-    // Only throttling is retried here: any other repeat would be a second code check.
+    // Only calls IAM refused outright (throttling, ConcurrentModification...) are repeated: a
+    // repeat after a 500 or a dropped connection could be a second code check.
     await this.send('EnableMFADevice', { retryUnknownOutcome: false }, () =>
       this.clients.iam.send(
         new EnableMFADeviceCommand({

@@ -40,16 +40,20 @@ const THROTTLING_NAMES = new Set([
   'TooManyRequestsException',
   'RequestLimitExceeded',
 ]);
+/** IAM refused the call outright (nothing was done): as safe to repeat as a throttle. */
+const REFUSED_NAMES = new Set([
+  'ConcurrentModification',
+  'ConcurrentModificationException',
+  'EntityTemporarilyUnmodifiable',
+  'EntityTemporarilyUnmodifiableException',
+]);
+/** Failures after which the call may or may not have been done. */
 const TRANSIENT_NAMES = new Set([
   'ServiceFailure',
   'ServiceFailureException',
   'InternalFailure',
   'ServiceUnavailable',
   'ServiceUnavailableException',
-  'ConcurrentModification',
-  'ConcurrentModificationException',
-  'EntityTemporarilyUnmodifiable',
-  'EntityTemporarilyUnmodifiableException',
   'TimeoutError',
   'RequestTimeout',
 ]);
@@ -65,13 +69,15 @@ const NETWORK_CODES = new Set([
   'UND_ERR_SOCKET',
 ]);
 
-export type Retryability = 'throttling' | 'transient' | 'no';
+/** `refused`: rejected before any work; `transient`: the outcome is unknown. */
+export type Retryability = 'throttling' | 'refused' | 'transient' | 'no';
 
 export function classify(error: unknown): Retryability {
   if (!(error instanceof Error)) return 'no';
   const meta = (error as { $metadata?: { httpStatusCode?: number } }).$metadata;
   const status = meta?.httpStatusCode;
   if (THROTTLING_NAMES.has(error.name) || status === 429) return 'throttling';
+  if (REFUSED_NAMES.has(error.name)) return 'refused';
   if (TRANSIENT_NAMES.has(error.name)) return 'transient';
   if (status !== undefined && [500, 502, 503, 504].includes(status)) return 'transient';
   const code =

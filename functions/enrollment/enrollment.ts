@@ -5,13 +5,20 @@
 // Code checks go through the invitation's attempt reservations (invitations.ts); why the whole
 // flow holds under concurrency is in docs/invitation-state.md.
 
-import { aboutUser, accountIdFromArn, type IamGateway, isIamError } from '../aws/iam-gateway.ts';
+import {
+  aboutUser,
+  accountIdFromArn,
+  type IamGateway,
+  isIamError,
+  RETRY_AFTER_SECONDS,
+} from '../aws/iam-gateway.ts';
 import type { Config } from '../config.ts';
 import {
   BadInputError,
   ConflictError,
   InvalidCodeError,
   InvitationInvalidError,
+  ServiceUnavailableError,
   TooManyAttemptsError,
   UserNotFoundError,
 } from '../errors.ts';
@@ -131,7 +138,8 @@ export async function createDevice(
   verified: VerifiedInvitation,
 ): Promise<NewDevice> {
   const { gateway, config } = deps;
-  // Locked earlier (its device was deleted then): refuse without another IAM call.
+  // Locked earlier: refuse without another IAM call. Its device was deleted when it locked, or
+  // is left to the sweeper if that delete failed.
   if (verified.attemptsUsed >= config.maxCodeAttempts) throw new TooManyAttemptsError();
   const account = await accountOf(deps, verified);
   const serialNumber = ownSerialNumber(config, verified.user);
@@ -250,9 +258,11 @@ async function activateOwnDevice(
 }
 
 /**
- * Each EnableMFADevice call that carries codes is preceded by a reservation of its own, so the
- * limit bounds the code checks IAM makes, not just the answers we saw: a call whose outcome is
- * unknown (a 500, a dropped connection) is retried only after a new reservation.
+ * One code check per submission, preceded by its reservation, so the limit bounds the checks IAM
+ * makes, not just the answers we saw. A call whose outcome is unknown (a 500, a dropped
+ * connection) is not sent again: it may have been a check. If the device turns out enabled, the
+ * enrollment goes on; otherwise the answer is 503 and the page submits again, with a reservation
+ * of its own. (Repeating here instead would spend a user's attempts on an IAM outage.)
  */
 async function enableWithinAttemptLimit(
   deps: EnrollmentDeps,
@@ -262,56 +272,54 @@ async function enableWithinAttemptLimit(
 ): Promise<VerifiedInvitation> {
   const { gateway, config, logger } = deps;
   const userName = verified.user.userName;
-  let current = verified;
-  for (;;) {
-    try {
-      current = await reserveAttempt(deps, current);
-    } catch (error) {
-      if (error instanceof TooManyAttemptsError) await refuseLocked(deps, current);
-      throw error;
+  let current: VerifiedInvitation;
+  try {
+    current = await reserveAttempt(deps, verified);
+  } catch (error) {
+    if (error instanceof TooManyAttemptsError) await refuseLocked(deps, verified);
+    throw error;
+  }
+  try {
+    await gateway.enableMfaDevice(userName, serialNumber, codes.code1, codes.code2);
+    return current;
+  } catch (error) {
+    if (isIamError(error, 'invalid-code')) {
+      const remaining = attemptsLeft(config, current.attemptsUsed);
+      logger.warn('enrollment.invalid_code', {
+        userName,
+        attemptsUsed: current.attemptsUsed,
+        attemptsRemaining: remaining,
+      });
+      // Locked now: the device's seed is of no further use to anyone.
+      if (remaining === 0)
+        await deleteUnassignedOwnDevice(gateway, config, current.user).catch(() => undefined);
+      throw new InvalidCodeError(remaining);
     }
-    try {
-      await gateway.enableMfaDevice(userName, serialNumber, codes.code1, codes.code2);
-      return current;
-    } catch (error) {
-      if (isIamError(error, 'invalid-code')) {
-        const remaining = attemptsLeft(config, current.attemptsUsed);
-        logger.warn('enrollment.invalid_code', {
-          userName,
-          attemptsUsed: current.attemptsUsed,
-          attemptsRemaining: remaining,
-        });
-        // Locked now: the device's seed is of no further use to anyone.
-        if (remaining === 0)
-          await deleteUnassignedOwnDevice(gateway, config, current.user).catch(() => undefined);
-        throw new InvalidCodeError(remaining);
-      }
-      if (isIamError(error, 'unknown-outcome')) {
-        // The call may have enabled the device before its answer was lost.
-        if (await isEnabledFor(gateway, userName, serialNumber)) return current;
-        continue;
-      }
-      if (isIamError(error, 'already-exists')) {
-        // Already assigned: a second submit, or a retry after an answer was lost. If it is
-        // this user's, the enrollment is done and the remaining steps finish it.
-        if (await isEnabledFor(gateway, userName, serialNumber)) return current;
-        throw deviceInUse();
-      }
-      if (isIamError(error, 'not-found')) {
-        await assertUserExists(gateway, userName);
-        throw new ConflictError(
-          'device_missing',
-          'This MFA device no longer exists. Reload the page to start again.',
-        );
-      }
-      if (isIamError(error, 'limit-exceeded')) {
-        throw new ConflictError(
-          'too_many_devices',
-          'This user already has the maximum number of MFA devices.',
-        );
-      }
-      throw error;
+    if (isIamError(error, 'unknown-outcome')) {
+      // The call may have enabled the device before its answer was lost.
+      if (await isEnabledFor(gateway, userName, serialNumber)) return current;
+      throw new ServiceUnavailableError(RETRY_AFTER_SECONDS);
     }
+    if (isIamError(error, 'already-exists')) {
+      // Already assigned: a second submit, or a retry after an answer was lost. If it is
+      // this user's, the enrollment is done and the remaining steps finish it.
+      if (await isEnabledFor(gateway, userName, serialNumber)) return current;
+      throw deviceInUse();
+    }
+    if (isIamError(error, 'not-found')) {
+      await assertUserExists(gateway, userName);
+      throw new ConflictError(
+        'device_missing',
+        'This MFA device no longer exists. Reload the page to start again.',
+      );
+    }
+    if (isIamError(error, 'limit-exceeded')) {
+      throw new ConflictError(
+        'too_many_devices',
+        'This user already has the maximum number of MFA devices.',
+      );
+    }
+    throw error;
   }
 }
 

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { useEmulatorHooks } from '../support/emulator-hooks.ts';
 import {
   activate,
+  attemptsReserved,
   callsByAction,
   createDevice,
   type DeviceBody,
@@ -245,7 +246,10 @@ describe('lost IAM responses', () => {
       'ListGroupsForUser',
       'DeleteVirtualMFADevice',
       'CreateVirtualMFADevice',
-      'EnableMFADevice',
+      // A 500 may have been a code check, so it is not repeated under the same reservation
+      // (next test); refusals such as ConcurrentModification or Throttling are.
+      ...(code === 'ServiceFailure' ? [] : ['EnableMFADevice']),
+      'TagUser',
       'AddUserToGroup',
       'UntagUser',
     ];
@@ -258,6 +262,30 @@ describe('lost IAM responses', () => {
     const done = await activate(f, token, codesFor(device));
 
     expect([status1.status, done.status]).toEqual([200, 200]);
+    await expectEnrolled(f, TANAKA, device.serialNumber);
+  });
+});
+
+describe('a 500 on EnableMFADevice', () => {
+  const f = useOnboarding();
+  const faults = () => f.emulator.running.emulator.faults;
+
+  it('answers 503 without sending the codes again, and the next submission enrolls', async () => {
+    const { token, device } = await startEnrollment(f);
+    faults().configure({
+      scripted: [{ action: 'EnableMFADevice', fault: 'error', code: 'ServiceFailure' }],
+    });
+    resetCalls(f);
+
+    const first = await activate(f, token, codesFor(device));
+
+    await expectError(first, 503, 'service_unavailable');
+    expect(first.headers.get('retry-after')).toBe('5');
+    expect(callsByAction(f).EnableMFADevice).toBe(1);
+    // The submission used one reservation; the page's next one reserves its own.
+    expect(await attemptsReserved(f.emulator.iam, TANAKA)).toBe(1);
+    const second = await activate(f, token, codesFor(device));
+    expect(second.status).toBe(200);
     await expectEnrolled(f, TANAKA, device.serialNumber);
   });
 });

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { CreateUserCommand, TagUserCommand, UntagUserCommand } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
 import { INVITATION_TAG_KEY } from '../../functions/config.ts';
-import { BadInputError, ConflictError, UserNotFoundError } from '../../functions/errors.ts';
+import { ConflictError, UserNotFoundError } from '../../functions/errors.ts';
 import { encodeInvitationTag, newInvitation } from '../../functions/invitations/token.ts';
 import {
   activate,
