@@ -123,6 +123,63 @@ describe('request bodies over the limit, on the local server', () => {
   });
 });
 
+describe('request bodies over the limit, through the Lambda adapter', () => {
+  const f = useAdmin();
+
+  it('refuses a 1 MB body from API Gateway with 413, before any IAM call', async () => {
+    const lambda = handle(f.onboarding);
+    const body = JSON.stringify({ serialNumber: 'x'.repeat(MB) });
+    f.iam.calls.reset();
+
+    const res = (await lambda(
+      apiGatewayEvent('POST', '/api/enrollment/activate', {
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(body.length),
+          authorization: 'Bearer tanaka.hanako.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+        },
+        // biome-ignore lint/suspicious/noExplicitAny: a hand-made API Gateway v2 event
+      }) as any,
+      // biome-ignore lint/suspicious/noExplicitAny: no Lambda context is needed
+      {} as any,
+    )) as { statusCode: number; body: string };
+
+    expect(res.statusCode).toBe(413);
+    expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'payload_too_large' } });
+    expect(f.iam.calls.snapshot().total).toBe(0);
+  });
+});
+
+/** An API Gateway HTTP API (payload 2.0) event, as Lambda receives it. */
+function apiGatewayEvent(
+  method: string,
+  path: string,
+  options: { body?: string; headers?: Record<string, string>; requestId?: string } = {},
+) {
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: 'api.example.com', ...options.headers },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api',
+      domainName: 'api.example.com',
+      domainPrefix: 'api',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '198.51.100.7', userAgent: 'test' },
+      requestId: options.requestId ?? 'GatewayRequestId=',
+      routeKey: `${method} ${path}`,
+      stage: '$default',
+      time: '01/Dec/2026:09:00:00 +0000',
+      timeEpoch: 1_796_115_600_000,
+    },
+    body: options.body,
+    isBase64Encoded: false,
+  };
+}
+
 describe('the request id', () => {
   const f = useAdmin();
 
@@ -138,32 +195,10 @@ describe('the request id', () => {
 
   it("takes API Gateway's requestContext.requestId on Lambda, never the client's header", async () => {
     const lambda = handle(f.app);
-    const event = {
-      version: '2.0',
-      routeKey: 'GET /healthz',
-      rawPath: '/healthz',
-      rawQueryString: '',
-      headers: { 'x-amzn-requestid': 'forged-request-id', host: 'api.example.com' },
-      requestContext: {
-        accountId: '123456789012',
-        apiId: 'api',
-        domainName: 'api.example.com',
-        domainPrefix: 'api',
-        http: {
-          method: 'GET',
-          path: '/healthz',
-          protocol: 'HTTP/1.1',
-          sourceIp: '198.51.100.7',
-          userAgent: 'test',
-        },
-        requestId: 'Abc123GatewayId=',
-        routeKey: 'GET /healthz',
-        stage: '$default',
-        time: '01/Dec/2026:09:00:00 +0000',
-        timeEpoch: 1_796_115_600_000,
-      },
-      isBase64Encoded: false,
-    };
+    const event = apiGatewayEvent('GET', '/healthz', {
+      headers: { 'x-amzn-requestid': 'forged-request-id' },
+      requestId: 'Abc123GatewayId=',
+    });
 
     // biome-ignore lint/suspicious/noExplicitAny: a hand-made API Gateway v2 event
     const res = (await lambda(event as any, {} as any)) as {
