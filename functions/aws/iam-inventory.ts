@@ -8,6 +8,7 @@ import {
   GetLoginProfileCommand,
   ListUsersCommand,
   ListVirtualMFADevicesCommand,
+  type VirtualMFADevice,
 } from '@aws-sdk/client-iam';
 import { IamError, IamGateway, isIamError } from './iam-gateway.ts';
 
@@ -56,44 +57,33 @@ export class IamInventory extends IamGateway {
 
   /** Names of the users that have a virtual MFA device enabled (live). */
   async usersWithVirtualMfa(): Promise<Set<string>> {
-    const names = new Set<string>();
-    let marker: string | undefined;
-    do {
-      const page = await this.send('ListVirtualMFADevices', () =>
-        this.clients.iam.send(
-          new ListVirtualMFADevicesCommand({
-            AssignmentStatus: 'Assigned',
-            Marker: marker,
-            MaxItems: PAGE_SIZE,
-          }),
-        ),
-      );
-      for (const d of page.VirtualMFADevices ?? [])
-        if (d.User?.UserName) names.add(d.User.UserName);
-      marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker);
-    return names;
+    const devices = await this.virtualMfaDevices('Assigned');
+    return new Set(devices.flatMap((d) => (d.User?.UserName ? [d.User.UserName] : [])));
   }
 
   /** Serial numbers of every virtual MFA device assigned to no one. */
   async unassignedVirtualMfaSerials(): Promise<string[]> {
-    const serials: string[] = [];
+    const devices = await this.virtualMfaDevices('Unassigned');
+    return devices.flatMap((d) => (d.SerialNumber ? [d.SerialNumber] : []));
+  }
+
+  private async virtualMfaDevices(status: 'Assigned' | 'Unassigned'): Promise<VirtualMFADevice[]> {
+    const devices: VirtualMFADevice[] = [];
     let marker: string | undefined;
     do {
       const page = await this.send('ListVirtualMFADevices', () =>
         this.clients.iam.send(
           new ListVirtualMFADevicesCommand({
-            AssignmentStatus: 'Unassigned',
+            AssignmentStatus: status,
             Marker: marker,
             MaxItems: PAGE_SIZE,
           }),
         ),
       );
-      for (const d of page.VirtualMFADevices ?? [])
-        if (d.SerialNumber) serials.push(d.SerialNumber);
+      devices.push(...(page.VirtualMFADevices ?? []));
       marker = page.IsTruncated ? page.Marker : undefined;
     } while (marker);
-    return serials;
+    return devices;
   }
 
   /** Names of the group's members. */
