@@ -15,7 +15,7 @@ import {
   UntagUserCommand,
 } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { ServiceUnavailableError, UserNotFoundError } from '../errors.ts';
+import { AppError, ServiceUnavailableError, UserNotFoundError } from '../errors.ts';
 import {
   classify,
   RetriesExhaustedError,
@@ -198,21 +198,24 @@ export class IamGateway {
     );
   }
 
+  /**
+   * Only calls IAM refused outright (throttling, ConcurrentModification...) are repeated: a repeat
+   * after a 500 or a dropped connection could be a second code check. `beforeRetry` runs before
+   * each repeat, so a caller can stop when what it checked has changed meanwhile.
+   */
   async enableMfaDevice(
     userName: string,
     serialNumber: string,
-    code1: string,
-    code2: string,
+    codes: { code1: string; code2: string },
+    beforeRetry?: () => Promise<void>,
   ): Promise<void> {
-    // Only calls IAM refused outright (throttling, ConcurrentModification...) are repeated: a
-    // repeat after a 500 or a dropped connection could be a second code check.
-    await this.send('EnableMFADevice', { retryUnknownOutcome: false }, () =>
+    await this.send('EnableMFADevice', { retryUnknownOutcome: false, beforeRetry }, () =>
       this.clients.iam.send(
         new EnableMFADeviceCommand({
           UserName: userName,
           SerialNumber: serialNumber,
-          AuthenticationCode1: code1,
-          AuthenticationCode2: code2,
+          AuthenticationCode1: codes.code1,
+          AuthenticationCode2: codes.code2,
         }),
       ),
     );
@@ -261,6 +264,8 @@ export class IamGateway {
 }
 
 function translate(operation: string, error: unknown): Error {
+  // The product's own errors (thrown by a beforeRetry check) pass through unchanged.
+  if (error instanceof AppError) return error;
   if (error instanceof RetriesExhaustedError)
     return new ServiceUnavailableError(RETRY_AFTER_SECONDS);
   const name = error instanceof Error ? error.name : 'Unknown';

@@ -21,6 +21,8 @@ export interface RetryPolicy {
    * its caller reserves a new attempt instead (docs/invitation-state.md).
    */
   retryUnknownOutcome: boolean;
+  /** Runs before each repeat; what it throws ends the retries (e.g. "the invitation changed"). */
+  beforeRetry?: () => Promise<void>;
 }
 
 export class RetriesExhaustedError extends Error {
@@ -108,6 +110,7 @@ export async function withRetries<T>(
       if (now() + delay >= options.deadline)
         throw new RetriesExhaustedError(operation, i + 1, error);
       await sleep(delay);
+      await policy.beforeRetry?.();
     }
   }
 }

@@ -12,7 +12,7 @@ import {
   isIamError,
   RETRY_AFTER_SECONDS,
 } from '../aws/iam-gateway.ts';
-import type { Config } from '../config.ts';
+import { type Config, TAGS_PER_USER } from '../config.ts';
 import {
   BadInputError,
   ConflictError,
@@ -27,6 +27,7 @@ import {
   attemptsLeft,
   type Clock,
   deleteUnassignedOwnDevice,
+  noRoomForAttempt,
   reserveAttempt,
   reverify,
   spendInvitation,
@@ -86,6 +87,9 @@ export interface Enrolled {
   };
 }
 
+/** A repeat of a refused EnableMFADevice re-reads the invitation when its last read is older. */
+const RECHECK_AFTER_MS = 1_000;
+
 /** Attempts at replacing our own device when another request races us (two tabs). */
 const CREATE_ATTEMPTS = 3;
 
@@ -138,9 +142,13 @@ export async function createDevice(
   verified: VerifiedInvitation,
 ): Promise<NewDevice> {
   const { gateway, config } = deps;
+  if (verified.invitation.finishOnly) throw finishOnlyLink();
   // Locked earlier: refuse without another IAM call. Its device was deleted when it locked, or
   // is left to the sweeper if that delete failed.
   if (verified.attemptsUsed >= config.maxCodeAttempts) throw new TooManyAttemptsError();
+  // No room for even one reservation: a seed handed out now could never be checked.
+  if (Object.keys(verified.user.tags).length >= TAGS_PER_USER)
+    throw noRoomForAttempt(verified.user.userName);
   const account = await accountOf(deps, verified);
   const serialNumber = ownSerialNumber(config, verified.user);
   return cleaningUpIfUserGone(gateway, serialNumber, async () => {
@@ -236,13 +244,14 @@ async function activateOwnDevice(
         'unknown_device',
       );
     }
+    if (verified.invitation.finishOnly) throw finishOnlyLink();
     if (!request.codes) throw new BadInputError('code1 and code2 are required.', 'codes_required');
     if (verified.attemptsUsed >= config.maxCodeAttempts) throw new TooManyAttemptsError();
     latest = await enableWithinAttemptLimit(deps, verified, ownSerial, request.codes);
   }
 
   await addToForceMfaGroup(gateway, config, userName);
-  await spendInvitation(deps, latest.user);
+  await spendIfStillCurrent(deps, latest, request.serialNumber);
   const { serialNumber } = request;
   logger.info('enrollment.completed', { userName, serialNumber, groupName: config.forceMfaGroup });
   return {
@@ -280,7 +289,15 @@ async function enableWithinAttemptLimit(
     throw error;
   }
   try {
-    await gateway.enableMfaDevice(userName, serialNumber, codes.code1, codes.code2);
+    // A refused call is repeated only while the invitation is still current: a revoke, reissue or
+    // success that lands while we back off ends it. Checked at most once a second, so the check's
+    // own GetUser does not take the throttled budget the repeat needs.
+    let checkedAt = Date.now();
+    await gateway.enableMfaDevice(userName, serialNumber, codes, async () => {
+      if (Date.now() - checkedAt < RECHECK_AFTER_MS) return;
+      current = await reverify(deps, current);
+      checkedAt = Date.now();
+    });
     return current;
   } catch (error) {
     if (isIamError(error, 'invalid-code')) {
@@ -291,8 +308,7 @@ async function enableWithinAttemptLimit(
         attemptsRemaining: remaining,
       });
       // Locked now: the device's seed is of no further use to anyone.
-      if (remaining === 0)
-        await deleteUnassignedOwnDevice(gateway, config, current.user).catch(() => undefined);
+      if (remaining === 0) await deleteDeviceIfStillCurrent(deps, current);
       throw new InvalidCodeError(remaining);
     }
     if (isIamError(error, 'unknown-outcome')) {
@@ -325,8 +341,51 @@ async function enableWithinAttemptLimit(
 
 /** The invitation has just used up its attempts: its device is deleted, nothing more is tried. */
 async function refuseLocked(deps: EnrollmentDeps, verified: VerifiedInvitation): Promise<never> {
-  await deleteUnassignedOwnDevice(deps.gateway, deps.config, verified.user).catch(() => undefined);
+  await deleteDeviceIfStillCurrent(deps, verified);
   throw new TooManyAttemptsError();
+}
+
+/**
+ * Deletes the locked invitation's device, unless it is no longer the current invitation: after a
+ * reissue, the device of that name is the new link's (after a revoke it is gone already).
+ * Best effort; the sweeper follows up.
+ */
+async function deleteDeviceIfStillCurrent(
+  deps: EnrollmentDeps,
+  verified: VerifiedInvitation,
+): Promise<void> {
+  try {
+    await reverify(deps, verified);
+  } catch (error) {
+    if (error instanceof InvitationInvalidError) return;
+  }
+  await deleteUnassignedOwnDevice(deps.gateway, deps.config, verified.user).catch(() => undefined);
+}
+
+/**
+ * Spends the invitation if it is still the current one. If a revoke or reissue landed during the
+ * enrollment, the newer state wins: the newer link stays, and this request answers as a used link
+ * does, unless the device is enabled after all (a second submit that lost the race to the first
+ * is the enrollment it asked for).
+ */
+async function spendIfStillCurrent(
+  deps: EnrollmentDeps,
+  latest: VerifiedInvitation,
+  serialNumber: string,
+): Promise<void> {
+  let current: VerifiedInvitation;
+  try {
+    current = await reverify(deps, latest);
+  } catch (error) {
+    if (
+      error instanceof InvitationInvalidError &&
+      (await isEnabledFor(deps.gateway, latest.user.userName, serialNumber))
+    ) {
+      return;
+    }
+    throw error;
+  }
+  await spendInvitation(deps, current.user);
 }
 
 async function isEnabledFor(
@@ -392,6 +451,12 @@ async function cleaningUpIfUserGone<T>(
 async function assertUserExists(gateway: IamGateway, userName: string): Promise<void> {
   await aboutUser(userName, () => gateway.getUser(userName));
 }
+
+const finishOnlyLink = () =>
+  new ConflictError(
+    'finish_only',
+    'This link only finishes an enrollment whose MFA device is already enabled. Ask for a new onboarding link.',
+  );
 
 const alreadyEnrolled = () =>
   new ConflictError('already_enrolled', 'This user already has an MFA device.');

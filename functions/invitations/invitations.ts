@@ -85,28 +85,58 @@ export async function issueInvitation(
   if (own.mfaEnabled && !own.needsGroupStep) {
     throw new ConflictError('already_enrolled', `User ${user.userName} already has an MFA device.`);
   }
+  const finishOnly = own.mfaEnabled;
+  // A finish-only link never reserves an attempt: it needs room for its identity tag alone.
+  const needed = finishOnly ? 1 : 1 + config.maxCodeAttempts;
   const freeSlots = TAGS_PER_USER - foreignTagCount(user.tags);
-  if (freeSlots < 1 + config.maxCodeAttempts) {
-    throw new ConflictError(
-      'too_many_tags',
-      `User ${user.userName} has ${TAGS_PER_USER - freeSlots} tags of its own; an invitation needs ${1 + config.maxCodeAttempts} free tag slots (IAM allows ${TAGS_PER_USER}).`,
-    );
-  }
+  if (freeSlots < needed) throw tooManyTags(user.userName, TAGS_PER_USER - freeSlots, needed);
   // Whole seconds, as the tag stores them, so the answer matches what verification will see.
   const expiresAt = new Date(Math.floor((clock().getTime() + ttlHours * 3_600_000) / 1000) * 1000);
-  const { token, record } = newInvitation(user.userName, expiresAt);
+  const { token, record } = newInvitation(user.userName, expiresAt, finishOnly);
   await aboutUser(user.userName, async () => {
-    await gateway.tagUser(user.userName, INVITATION_TAG_KEY, encodeInvitationTag(record));
-    if (!own.mfaEnabled) await deleteUnassignedOwnDevice(gateway, config, user);
+    await writeIdentity(gateway, user, encodeInvitationTag(record), needed);
+    if (!finishOnly) await deleteUnassignedOwnDevice(gateway, config, user);
     const stale = staleAttemptKeys(user.tags, record.id);
     if (stale.length > 0) await gateway.untagUser(user.userName, stale);
   });
-  return {
-    userName: user.userName,
-    url: onboardingUrl(config, token),
-    expiresAt,
-    finishOnly: own.mfaEnabled,
-  };
+  return { userName: user.userName, url: onboardingUrl(config, token), expiresAt, finishOnly };
+}
+
+/**
+ * Overwrites the identity tag. When the user's 50 tags are taken (attempt keys an earlier link left
+ * behind fill them), the earlier invitation is revoked first, removing its keys, and the write is
+ * tried once more; a user whose own tags leave no room is refused, never half-invited.
+ */
+async function writeIdentity(
+  gateway: IamGateway,
+  user: IamUser,
+  value: string,
+  needed: number,
+): Promise<void> {
+  try {
+    await gateway.tagUser(user.userName, INVITATION_TAG_KEY, value);
+    return;
+  } catch (error) {
+    if (!isIamError(error, 'limit-exceeded')) throw error;
+  }
+  const fresh = await gateway.getUser(user.userName);
+  await gateway.untagUser(user.userName, [
+    ...new Set([INVITATION_TAG_KEY, ...serviceTagKeys(fresh.tags)]),
+  ]);
+  try {
+    await gateway.tagUser(user.userName, INVITATION_TAG_KEY, value);
+  } catch (error) {
+    if (isIamError(error, 'limit-exceeded'))
+      throw tooManyTags(user.userName, foreignTagCount(fresh.tags), needed);
+    throw error;
+  }
+}
+
+function tooManyTags(userName: string, ownTags: number, needed: number): ConflictError {
+  return new ConflictError(
+    'too_many_tags',
+    `User ${userName} has ${ownTags} tags of its own; an invitation needs ${needed} free tag slots (IAM allows ${TAGS_PER_USER}).`,
+  );
 }
 
 /**
@@ -181,8 +211,9 @@ export async function reserveAttempt(
     try {
       await gateway.tagUser(userName, key, String(Math.floor(clock().getTime() / 1000)));
     } catch (error) {
-      // IAM's 50 tags per user are taken (the user gained tags after the link was issued).
-      if (isIamError(error, 'limit-exceeded')) throw new TooManyAttemptsError();
+      // IAM's 50 tags per user are taken (the user gained tags after the link was issued):
+      // fail closed, no code check.
+      if (isIamError(error, 'limit-exceeded')) throw noRoomForAttempt(userName);
       throw error;
     }
   });
@@ -199,6 +230,14 @@ export async function reserveAttempt(
   const used = current.attemptsUsed + (key in current.user.tags ? 0 : 1);
   if (used > config.maxCodeAttempts) throw new TooManyAttemptsError();
   return { ...current, attemptsUsed: used };
+}
+
+/** The user's tags are full, so no attempt can be reserved: nothing is checked. */
+export function noRoomForAttempt(userName: string): ConflictError {
+  return new ConflictError(
+    'too_many_tags',
+    `User ${userName} has no free IAM tag slot for another code check. Ask your administrator to remove a tag from the user.`,
+  );
 }
 
 /**

@@ -98,10 +98,13 @@ async function sweepOne(
 ): Promise<{ deleted: boolean; tagsRemoved: number }> {
   const user = await userOrUndefined(inventory, userName);
   const invitation = user ? invitationIn(user.tags) : undefined;
+  // Only an unexpired, unlocked invitation that may set up a device keeps an unassigned one: a
+  // finish-only link's device is enabled, so an unassigned one was deactivated since.
   const live =
     user !== undefined &&
     isUnderUserPath(config, user) &&
     invitation !== undefined &&
+    !invitation.finishOnly &&
     invitation.expiresAt > clock() &&
     attemptsOf(user.tags, invitation.id) < config.maxCodeAttempts;
   let deleted = false;

@@ -5,8 +5,9 @@
 // may contain dots; the secret never does, so the token splits at its last dot.
 //
 // Tags (every key starts with SERVICE_TAG_PREFIX, the only keys the roles may write):
-// - `mfa-onboarding:invitation` = `v2:<id>:<sha256(secret)>:<expiresAt epoch s>`, the identity.
-//   Written only by issue (TagUser), revoke and success (UntagUser).
+// - `mfa-onboarding:invitation` = `v2:<id>:<sha256(secret)>:<expiresAt epoch s>[:finish]`, the
+//   identity; `:finish` marks a link that may only finish the force-MFA group step. Written only
+//   by issue (TagUser), revoke and success (UntagUser).
 // - `mfa-onboarding:attempt:<id>:<nonce>` = `<epoch s>`, one per code submission that may reach
 //   EnableMFADevice. Each request writes a key of its own, so no write can undo another; the
 //   attempts of an invitation are the number of its keys.
@@ -33,17 +34,20 @@ export interface InvitationRecord {
   id: string;
   secretHash: string;
   expiresAt: Date;
+  /** Issued to finish an enrollment whose device is enabled: no device, no code check. */
+  finishOnly: boolean;
 }
 
 export function newInvitation(
   userName: string,
   expiresAt: Date,
+  finishOnly = false,
 ): { token: string; record: InvitationRecord } {
   const secret = randomBytes(SECRET_BYTES).toString('base64url');
   const id = randomBytes(ID_BYTES).toString('base64url');
   return {
     token: `${userName}.${secret}`,
-    record: { id, secretHash: hashSecret(secret), expiresAt },
+    record: { id, secretHash: hashSecret(secret), expiresAt, finishOnly },
   };
 }
 
@@ -69,16 +73,17 @@ export function secretMatches(secret: string, storedHash: string): boolean {
 
 export function encodeInvitationTag(record: InvitationRecord): string {
   const expires = Math.floor(record.expiresAt.getTime() / 1000);
-  return `v2:${record.id}:${record.secretHash}:${expires}`;
+  return `v2:${record.id}:${record.secretHash}:${expires}${record.finishOnly ? ':finish' : ''}`;
 }
 
 export function decodeInvitationTag(value: string | undefined): InvitationRecord | undefined {
-  const m = /^v2:([A-Za-z0-9_-]{12}):([A-Za-z0-9_-]{43}):(\d{1,12})$/.exec(value ?? '');
+  const m = /^v2:([A-Za-z0-9_-]{12}):([A-Za-z0-9_-]{43}):(\d{1,12})(:finish)?$/.exec(value ?? '');
   if (!m) return undefined;
   return {
     id: m[1] as string,
     secretHash: m[2] as string,
     expiresAt: new Date(Number(m[3]) * 1000),
+    finishOnly: m[4] !== undefined,
   };
 }
 

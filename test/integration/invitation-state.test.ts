@@ -178,8 +178,10 @@ describe('the attempt limit is a hard bound', () => {
 
     const res = await h.activate(token, h.right(device));
 
-    expect(res.status).toBe(429);
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('too_many_tags');
     expect(h.wrongCodeChecks()).toBe(0);
+    expect(f.iam.outcomes.snapshot().EnableMFADevice).toBeUndefined();
     expect((await iamStateOf(f.emulator.iam, TANAKA)).mfaDevices).toEqual([]);
   });
 });
@@ -377,5 +379,148 @@ describe('a half-finished enrollment can always be finished', () => {
 
     expect(res.status).toBe(409);
     expect(await h.serviceTags()).toEqual([]);
+  });
+});
+
+describe('what an adversarial review found, fixed', () => {
+  const f = useAdmin({ requestBudgetMs: 4_000, retryDelays: { baseDelayMs: 5 } });
+  const h = harness(f);
+  const hooks = useEmulatorHooks(f.emulator);
+  const seed = () => f.seed(demoSeed(f.config.forceMfaGroup));
+  const ownTags = (n: number, prefix = 'team') =>
+    f.emulator.iam.send(
+      new TagUserCommand({
+        UserName: TANAKA,
+        Tags: Array.from({ length: n }, (_, i) => ({ Key: `${prefix}-${i}`, Value: 'x' })),
+      }),
+    );
+  const deactivate = (serialNumber: string) =>
+    f.emulator.iam.send(
+      new DeactivateMFADeviceCommand({ UserName: TANAKA, SerialNumber: serialNumber }),
+    );
+  /** Right codes of the device one step later than `right`: a second, valid pair. */
+  const laterPair = (device: DeviceBody) => ({
+    serialNumber: device.serialNumber,
+    ...consecutiveCodes(device.secret, new Date(Date.now() + 60_000)),
+  });
+
+  it('does not let a throttled request re-enable a device an admin deactivated after the link was spent', async () => {
+    seed();
+    const { token } = await h.issue();
+    const device = await h.newDevice(token);
+    // One EnableMFADevice every 1.4 s: A takes the first; B backs off, and would get the next
+    // one after the deactivation if it did not read the invitation again before repeating.
+    // Slow enables and group step, so B passes its checks before A's enable lands.
+    f.iam.faults.configure({
+      actionThrottle: { EnableMFADevice: { ratePerSecond: 0.7, burst: 1 } },
+      actionLatencyMs: { EnableMFADevice: 200, AddUserToGroup: 300 },
+    });
+
+    const first = h.activate(token, h.right(device));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const b = h.activate(token, laterPair(device));
+    expect((await first).status).toBe(200);
+    await deactivate(device.serialNumber);
+
+    // B re-reads the invitation before repeating and finds it spent.
+    expect((await b).status).toBe(401);
+    f.iam.faults.configure({});
+    expect((await iamStateOf(f.emulator.iam, TANAKA)).mfaDevices).toEqual([]);
+  });
+
+  it('issues a finish-only link to a half-finished user whose own tags leave room for just one', async () => {
+    seed();
+    const { token } = await h.issue();
+    const device = await h.newDevice(token);
+    f.iam.faults.configure({
+      scripted: [{ action: 'AddUserToGroup', fault: 'error', code: 'ServiceFailure', count: 1e6 }],
+    });
+    expect((await h.activate(token, h.right(device))).status).toBe(503);
+    f.iam.faults.configure({});
+    expect((await h.revoke()).status).toBe(204);
+    await ownTags(48);
+
+    const again = await h.issue();
+
+    expect(again.finishOnly).toBe(true);
+    expect((await h.activate(again.token, { serialNumber: device.serialNumber })).status).toBe(200);
+    expect((await iamStateOf(f.emulator.iam, TANAKA)).groups).toEqual(['force-mfa']);
+  });
+
+  it('issues a link even when attempt keys left by an earlier link fill the 50 tags', async () => {
+    seed();
+    await ownTags(39);
+    await f.emulator.iam.send(
+      new TagUserCommand({
+        UserName: TANAKA,
+        Tags: Array.from({ length: 11 }, (_, i) => ({
+          Key: `mfa-onboarding:attempt:AAAAAAAAAAAA:${i}`,
+          Value: '0',
+        })),
+      }),
+    );
+
+    const { token } = await h.issue();
+
+    expect((await h.enroll('GET', '/api/enrollment', token)).status).toBe(200);
+    expect(await h.serviceTags()).toEqual(['mfa-onboarding:invitation']);
+  });
+
+  it('refuses codes and new devices on a finish-only link, even after an admin deactivated the device', async () => {
+    seed();
+    const { token } = await h.issue();
+    const device = await h.newDevice(token);
+    f.iam.faults.configure({
+      scripted: [{ action: 'AddUserToGroup', fault: 'error', code: 'ServiceFailure', count: 1e6 }],
+    });
+    expect((await h.activate(token, h.right(device))).status).toBe(503);
+    f.iam.faults.configure({});
+    expect((await h.revoke()).status).toBe(204);
+    const finish = await h.issue();
+    expect(finish.finishOnly).toBe(true);
+    // The phone with the old seed is lost: the admin deactivates its device.
+    await deactivate(device.serialNumber);
+
+    const withOldSeed = await h.activate(finish.token, laterPair(device));
+    const newDevice = await h.enroll('POST', '/api/enrollment/device', finish.token);
+
+    expect([withOldSeed.status, newDevice.status]).toEqual([409, 409]);
+    expect(((await withOldSeed.json()) as { error: { code: string } }).error.code).toBe(
+      'finish_only',
+    );
+    expect((await iamStateOf(f.emulator.iam, TANAKA)).mfaDevices).toEqual([]);
+  });
+
+  it("keeps HR's newer link when an old link's enrollment is undone and reissued before it finishes", async () => {
+    seed();
+    const { token } = await h.issue();
+    const device = await h.newDevice(token);
+    let newer: { token: string } | undefined;
+    hooks.before('AddUserToGroup', async () => {
+      await deactivate(device.serialNumber);
+      newer = await h.issue();
+    });
+
+    const old = await h.activate(token, h.right(device));
+
+    // The old request's enrollment no longer exists: it must not claim it, nor spend the newer link.
+    expect(old.status).toBe(401);
+    if (!newer) throw new Error('the reissue did not run');
+    expect((await h.enroll('GET', '/api/enrollment', newer.token)).status).toBe(200);
+    const fresh = await h.newDevice(newer.token);
+    expect((await h.activate(newer.token, h.right(fresh))).status).toBe(200);
+    await expectEnrolled(f, TANAKA, fresh.serialNumber);
+  });
+
+  it('hands out no seed once the user has no tag slot left for a code check', async () => {
+    seed();
+    const { token } = await h.issue();
+    await ownTags(49);
+
+    const res = await h.enroll('POST', '/api/enrollment/device', token);
+
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('too_many_tags');
+    expect((await iamStateOf(f.emulator.iam, TANAKA)).unassignedDevices).toEqual([]);
   });
 });
