@@ -71,6 +71,14 @@ export function onboardingStatements(): Json[] {
       Resource: sub(ARNS.serviceMfaDevices),
     },
     {
+      Sid: 'TagOwnDevicesWithTheirInvitation',
+      Effect: 'Allow',
+      // A device is created with a tag naming its invitation (tag-on-create needs this).
+      Action: ['iam:TagMFADevice'],
+      Resource: sub(ARNS.serviceMfaDevices),
+      Condition: serviceTagsOnly,
+    },
+    {
       Sid: 'AddToForceMfaGroupOnly',
       Effect: 'Allow',
       Action: ['iam:AddUserToGroup'],
@@ -148,6 +156,13 @@ export function sweeperStatements(): Json[] {
     },
     deleteOwnDevicesStatement(),
     {
+      Sid: 'ReadOwnDeviceTags',
+      Effect: 'Allow',
+      // Which invitation a device was made for.
+      Action: ['iam:ListMFADeviceTags'],
+      Resource: sub(ARNS.serviceMfaDevices),
+    },
+    {
       Sid: 'RemoveServiceTagsOnly',
       Effect: 'Allow',
       Action: ['iam:UntagUser'],
@@ -221,6 +236,8 @@ export function boundaryDocument(): Json {
           'iam:ListAccountAliases',
           'iam:TagUser',
           'iam:UntagUser',
+          'iam:TagMFADevice',
+          'iam:ListMFADeviceTags',
           'iam:CreateVirtualMFADevice',
           'iam:DeleteVirtualMFADevice',
           'iam:EnableMFADevice',
@@ -246,13 +263,18 @@ export function boundaryDocument(): Json {
       {
         Sid: 'DenyOtherMfaDevices',
         Effect: 'Deny',
-        Action: ['iam:CreateVirtualMFADevice', 'iam:DeleteVirtualMFADevice'],
+        Action: [
+          'iam:CreateVirtualMFADevice',
+          'iam:DeleteVirtualMFADevice',
+          'iam:TagMFADevice',
+          'iam:ListMFADeviceTags',
+        ],
         NotResource: sub(ARNS.serviceMfaDevices),
       },
       {
         Sid: 'DenyOtherTags',
         Effect: 'Deny',
-        Action: ['iam:TagUser', 'iam:UntagUser'],
+        Action: ['iam:TagUser', 'iam:UntagUser', 'iam:TagMFADevice'],
         Resource: '*',
         // Any key in the request outside the service's prefix (case-sensitive) is refused.
         Condition: { 'ForAnyValue:StringNotLike': { 'aws:TagKeys': [SERVICE_TAG_KEYS] } },

@@ -178,10 +178,15 @@ export class IamGateway {
   async createVirtualMfaDevice(
     path: string,
     name: string,
+    tags: Record<string, string> = {},
   ): Promise<{ serialNumber: string; seed: string }> {
     const { VirtualMFADevice } = await this.send('CreateVirtualMFADevice', () =>
       this.clients.iam.send(
-        new CreateVirtualMFADeviceCommand({ Path: path, VirtualMFADeviceName: name }),
+        new CreateVirtualMFADeviceCommand({
+          Path: path,
+          VirtualMFADeviceName: name,
+          Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
       ),
     );
     const serialNumber = VirtualMFADevice?.SerialNumber;

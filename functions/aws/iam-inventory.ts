@@ -6,6 +6,7 @@ import {
   GetCredentialReportCommand,
   GetGroupCommand,
   GetLoginProfileCommand,
+  ListMFADeviceTagsCommand,
   ListUsersCommand,
   ListVirtualMFADevicesCommand,
   type VirtualMFADevice,
@@ -84,6 +85,22 @@ export class IamInventory extends IamGateway {
       marker = page.IsTruncated ? page.Marker : undefined;
     } while (marker);
     return devices;
+  }
+
+  /** A virtual MFA device's tags (the service's own devices carry at most a few). */
+  async mfaDeviceTags(serialNumber: string): Promise<Record<string, string>> {
+    const tags: Record<string, string> = {};
+    let marker: string | undefined;
+    do {
+      const page = await this.send('ListMFADeviceTags', () =>
+        this.clients.iam.send(
+          new ListMFADeviceTagsCommand({ SerialNumber: serialNumber, Marker: marker }),
+        ),
+      );
+      for (const t of page.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+      marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker);
+    return tags;
   }
 
   /** Names of the group's members. */

@@ -12,7 +12,7 @@ import {
   isIamError,
   RETRY_AFTER_SECONDS,
 } from '../aws/iam-gateway.ts';
-import { type Config, TAGS_PER_USER } from '../config.ts';
+import { type Config, INVITATION_TAG_KEY, TAGS_PER_USER } from '../config.ts';
 import {
   BadInputError,
   ConflictError,
@@ -184,9 +184,12 @@ async function replaceOwnDevice(
   for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
     await deleteOwnUnassignedDevice(gateway, userName, serialNumber);
     try {
+      // The device names its invitation, so the sweeper can tell a device a replaced link left
+      // behind from the current link's, although both have the same name.
       const device = await gateway.createVirtualMfaDevice(
         config.mfaDevicePath,
         ownDeviceName(userName),
+        { [INVITATION_TAG_KEY]: verified.invitation.id },
       );
       const uri = otpauthUri(device.seed, userName, accountLabel(account));
       return {

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { type IamClients, type IamGateway, type IamUser, isIamError } from '../aws/iam-gateway.ts';
 import { IamInventory } from '../aws/iam-inventory.ts';
-import type { Config } from '../config.ts';
+import { type Config, INVITATION_TAG_KEY } from '../config.ts';
 import { ownerOfSerial } from '../enrollment/own-device.ts';
 import { createLogger, type Logger } from '../http/logger.ts';
 import { type Clock, isUnderUserPath } from './invitations.ts';
@@ -108,7 +108,12 @@ async function sweepOne(
     invitation.expiresAt > clock() &&
     attemptsOf(user.tags, invitation.id) < config.maxCodeAttempts;
   let deleted = false;
-  if (!live) {
+  // A live invitation keeps only its own device: one made for a link it replaced (a create that
+  // landed after the reissue) names that link's id. Devices from before ids were tagged name none.
+  const madeFor = live ? await invitationOfDevice(inventory, serialNumber) : undefined;
+  if (madeFor === 'gone') return { deleted: false, tagsRemoved: 0 };
+  const stranded = madeFor !== undefined && madeFor !== invitation?.id;
+  if (!live || stranded) {
     deleted = await deleteIfUnassigned(inventory, serialNumber);
     if (deleted) logger.info('sweep.device_deleted', { userName, serialNumber });
   }
@@ -116,6 +121,19 @@ async function sweepOne(
   const stale = user ? staleAttemptKeys(user.tags, invitation?.id) : [];
   if (user && stale.length > 0) await inventory.untagUser(user.userName, stale);
   return { deleted, tagsRemoved: stale.length };
+}
+
+/** The invitation id the device was made for, if it names one; 'gone' if it was deleted meanwhile. */
+async function invitationOfDevice(
+  inventory: IamInventory,
+  serialNumber: string,
+): Promise<string | undefined | 'gone'> {
+  try {
+    return (await inventory.mfaDeviceTags(serialNumber))[INVITATION_TAG_KEY];
+  } catch (error) {
+    if (isIamError(error, 'not-found')) return 'gone';
+    throw error;
+  }
 }
 
 async function userOrUndefined(

@@ -11,6 +11,7 @@ import {
   EnableMFADeviceCommand,
   type IAMClient,
   ListMFADevicesCommand,
+  ListMFADeviceTagsCommand,
   ListVirtualMFADevicesCommand,
   paginateListMFADevices,
   paginateListVirtualMFADevices,
@@ -264,6 +265,51 @@ describe('CreateVirtualMFADevice', () => {
 
     await iam().send(new DeleteVirtualMFADeviceCommand({ SerialNumber: serialOf('bulk-0') }));
     await createDevice('fits-again');
+  });
+});
+
+describe('ListMFADeviceTags', () => {
+  it('lists the tags a virtual device was created with, sorted by key, paginated', async () => {
+    await iam().send(
+      new CreateVirtualMFADeviceCommand({
+        VirtualMFADeviceName: 'tagged',
+        Tags: [
+          { Key: 'b', Value: '2' },
+          { Key: 'a', Value: '1' },
+          { Key: 'c', Value: '' },
+        ],
+      }),
+    );
+
+    const first = await iam().send(
+      new ListMFADeviceTagsCommand({ SerialNumber: serialOf('tagged'), MaxItems: 2 }),
+    );
+    const rest = await iam().send(
+      new ListMFADeviceTagsCommand({ SerialNumber: serialOf('tagged'), Marker: first.Marker }),
+    );
+
+    expect(first).toMatchObject({
+      Tags: [
+        { Key: 'a', Value: '1' },
+        { Key: 'b', Value: '2' },
+      ],
+      IsTruncated: true,
+    });
+    expect(rest).toMatchObject({ Tags: [{ Key: 'c', Value: '' }], IsTruncated: false });
+    expect(rest.Marker).toBeUndefined();
+  });
+
+  it('answers an empty list for an untagged device and NoSuchEntity 404 for an unknown one', async () => {
+    await iam().send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'plain' }));
+    expect(
+      (await iam().send(new ListMFADeviceTagsCommand({ SerialNumber: serialOf('plain') }))).Tags,
+    ).toEqual([]);
+
+    const error = await sdkError(
+      iam().send(new ListMFADeviceTagsCommand({ SerialNumber: serialOf('missing') })),
+    );
+    expect(error.name).toBe('NoSuchEntityException');
+    expect(error.$metadata.httpStatusCode).toBe(404);
   });
 });
 

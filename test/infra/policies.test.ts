@@ -19,6 +19,7 @@ const ROOT_PATH_USER = iam('user/yamada');
 const GROUP = iam('group/force-mfa');
 const OTHER_GROUP = iam('group/Admins');
 const OWN_DEVICE = iam('mfa/mfa-onboarding/onboarding-tanaka');
+const OTHER_DEVICE = iam('mfa/tanaka');
 const ROLE = iam('role/mfa-onboarding/SomeRole');
 const POLICY = iam('policy/SomePolicy');
 const logStream = (fn: string) =>
@@ -391,6 +392,17 @@ describe('OnboardingRole in scope', () => {
   ])('may not %s on %s', async (action, resource) => {
     expect(await decide(onboarding(), { action, resource })).not.toBe('Allowed');
   });
+
+  it('may tag its own device with its invitation, and no other key or device', async () => {
+    const tag = (resource: string, key: string) =>
+      decide(onboarding(), { action: 'iam:TagMFADevice', resource, context: tagRequest(key) });
+    expect(await tag(OWN_DEVICE, 'mfa-onboarding:invitation')).toBe('Allowed');
+    expect(await tag(OWN_DEVICE, 'email')).not.toBe('Allowed');
+    expect(await tag(OTHER_DEVICE, 'mfa-onboarding:invitation')).not.toBe('Allowed');
+    expect(
+      await decide(onboarding(), { action: 'iam:TagMFADevice', resource: OWN_DEVICE }),
+    ).not.toBe('Allowed');
+  });
 });
 
 describe('AdminRole in scope', () => {
@@ -430,6 +442,7 @@ describe('SweeperRole in scope', () => {
     { action: 'iam:ListVirtualMFADevices', resource: '*' },
     { action: 'iam:GetUser', resource: TANAKA },
     { action: 'iam:DeleteVirtualMFADevice', resource: OWN_DEVICE },
+    { action: 'iam:ListMFADeviceTags', resource: OWN_DEVICE },
     { action: 'iam:UntagUser', resource: TANAKA, context: untagRequest(ATTEMPT_TAG_KEY) },
     { action: 'logs:CreateLogStream', resource: logStream('sweeper') },
     { action: 'logs:PutLogEvents', resource: logStream('sweeper') },
@@ -437,6 +450,12 @@ describe('SweeperRole in scope', () => {
   const MAY_NOT = [
     { action: 'iam:TagUser', resource: TANAKA, context: tagRequest(ATTEMPT_TAG_KEY) },
     { action: 'iam:CreateVirtualMFADevice', resource: OWN_DEVICE },
+    {
+      action: 'iam:TagMFADevice',
+      resource: OWN_DEVICE,
+      context: tagRequest('mfa-onboarding:invitation'),
+    },
+    { action: 'iam:ListMFADeviceTags', resource: OTHER_DEVICE },
     { action: 'iam:EnableMFADevice', resource: TANAKA },
     { action: 'iam:AddUserToGroup', resource: GROUP },
     { action: 'iam:ListUsers', resource: '*' },
@@ -459,7 +478,7 @@ describe('SweeperRole in scope', () => {
     expect(await decide(sweeper(), request)).not.toBe('Allowed');
   });
 
-  it('is tested on every action the boundary allows, so it may do exactly its five things', () => {
+  it('is tested on every action the boundary allows, so it may do exactly its six things', () => {
     const ceiling = (boundary as { Statement: { Sid: string; Action: string[] }[] }).Statement.find(
       (s) => s.Sid === 'CeilingOfWhatTheFunctionsUse',
     );

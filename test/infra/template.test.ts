@@ -274,6 +274,13 @@ describe('the onboarding role', () => {
         Resource: SERVICE_DEVICES,
       },
       {
+        Sid: 'TagOwnDevicesWithTheirInvitation',
+        Effect: 'Allow',
+        Action: ['iam:TagMFADevice'],
+        Resource: SERVICE_DEVICES,
+        Condition: TAG_CONDITION,
+      },
+      {
         Sid: 'AddToForceMfaGroupOnly',
         Effect: 'Allow',
         Action: ['iam:AddUserToGroup'],
@@ -351,7 +358,7 @@ describe('the admin role', () => {
 });
 
 describe('the sweeper role', () => {
-  it('holds exactly the five calls of a sweep, each scoped, and writes no tag', () => {
+  it('holds exactly the six calls of a sweep, each scoped, and writes no tag', () => {
     expect(roleStatements('SweeperRole')).toEqual([
       {
         Sid: 'ListVirtualMfaDevices',
@@ -369,6 +376,12 @@ describe('the sweeper role', () => {
         Sid: 'DeleteOwnUnassignedMfaDevices',
         Effect: 'Allow',
         Action: ['iam:DeleteVirtualMFADevice'],
+        Resource: SERVICE_DEVICES,
+      },
+      {
+        Sid: 'ReadOwnDeviceTags',
+        Effect: 'Allow',
+        Action: ['iam:ListMFADeviceTags'],
         Resource: SERVICE_DEVICES,
       },
       {
@@ -478,7 +491,7 @@ describe('the permissions boundary', () => {
     expect(boundary().Statement).toContainEqual({
       Sid: 'DenyOtherTags',
       Effect: 'Deny',
-      Action: ['iam:TagUser', 'iam:UntagUser'],
+      Action: ['iam:TagUser', 'iam:UntagUser', 'iam:TagMFADevice'],
       Resource: '*',
       Condition: { 'ForAnyValue:StringNotLike': { 'aws:TagKeys': [`${SERVICE_TAG_PREFIX}*`] } },
     });
@@ -494,7 +507,12 @@ describe('the permissions boundary', () => {
     expect(boundary().Statement).toContainEqual({
       Sid: 'DenyOtherMfaDevices',
       Effect: 'Deny',
-      Action: ['iam:CreateVirtualMFADevice', 'iam:DeleteVirtualMFADevice'],
+      Action: [
+        'iam:CreateVirtualMFADevice',
+        'iam:DeleteVirtualMFADevice',
+        'iam:TagMFADevice',
+        'iam:ListMFADeviceTags',
+      ],
       NotResource: SERVICE_DEVICES,
     });
   });

@@ -64,6 +64,13 @@ describe('the sweeper', () => {
     return (await res.json()) as { serialNumber: string; secret: string };
   };
   const unassigned = async () => (await iamStateOf(f.emulator.iam, TANAKA)).unassignedDevices;
+  const currentInvitationId = async (userName: string) => {
+    const { Tags = [] } = await f.emulator.iam.send(
+      new ListUserTagsCommand({ UserName: userName }),
+    );
+    const value = Tags.find((t) => t.Key === INVITATION_TAG_KEY)?.Value ?? '';
+    return value.split(':')[1] as string;
+  };
   const tagKeys = async (userName: string) =>
     ((await f.emulator.iam.send(new ListUserTagsCommand({ UserName: userName }))).Tags ?? []).map(
       (t) => t.Key,
@@ -142,6 +149,32 @@ describe('the sweeper', () => {
       'arn:aws:iam::123456789012:mfa/console',
       'arn:aws:iam::123456789012:mfa/mfa-onboarding/other',
     ]);
+  });
+
+  it('deletes a device a replaced link left behind, even while the new link is live', async () => {
+    f.seed(demoSeed(f.config.forceMfaGroup));
+    await issue(TANAKA, 48);
+    const oldId = await currentInvitationId(TANAKA);
+    await issue(TANAKA, 48);
+    // The old link's create lands after the reissue deleted its device, and its clean-up fails.
+    await f.emulator.iam.send(
+      new CreateVirtualMFADeviceCommand({
+        Path: f.config.mfaDevicePath,
+        VirtualMFADeviceName: `onboarding-${TANAKA}`,
+        Tags: [{ Key: INVITATION_TAG_KEY, Value: oldId }],
+      }),
+    );
+
+    expect(await sweep()).toMatchObject({ devicesExamined: 1, devicesDeleted: 1 });
+    expect(await unassigned()).toEqual([]);
+  });
+
+  it("keeps the current link's device, which names its invitation", async () => {
+    f.seed(demoSeed(f.config.forceMfaGroup));
+    await showDevice(await issue(TANAKA, 48));
+
+    expect(await sweep()).toMatchObject({ devicesExamined: 1, devicesDeleted: 0 });
+    expect(await unassigned()).toEqual([OWN_SERIAL(TANAKA)]);
   });
 
   it("removes earlier invitations' attempt tags and keeps the current one's", async () => {

@@ -28,12 +28,18 @@ import {
   limitExceeded,
   mfaNotFound,
 } from '../errors.ts';
-import { pageTail, paginate } from '../paginate.ts';
+import { byKey, pageTail, paginate } from '../paginate.ts';
 import { maxItemsShape, type Params, shapes } from '../params.ts';
-import { type AccountState, type MfaDeviceRecord, mfaArn, type UserRecord } from '../state.ts';
+import {
+  type AccountState,
+  type MfaDeviceRecord,
+  mfaArn,
+  type Tag,
+  type UserRecord,
+} from '../state.ts';
 import { base32Encode, matchConsecutivePair } from '../totp.ts';
 import { el, isoSeconds, list, type XmlNode } from '../xml.ts';
-import { findUser, rejectDuplicateTagKeys, userXml } from './shared.ts';
+import { findUser, rejectDuplicateTagKeys, tagsXml, userXml } from './shared.ts';
 import type { OpContext, OpTable } from './types.ts';
 
 /** Devices one user can have enabled, of any type (since 2022-11-16; iam-reference.md §4). */
@@ -150,6 +156,19 @@ export const mfaOperations: OpTable = {
         el('QRCodePNG', base64(png)),
       ]),
     ];
+  },
+
+  ListMFADeviceTags({ state, params }) {
+    const serialNumber = params.string('SerialNumber', shapes.serialNumber, true);
+    const marker = params.string('Marker', shapes.marker);
+    const maxItems = params.int('MaxItems', maxItemsShape);
+    params.done();
+    // Virtual devices only: IAM tags no other kind.
+    const device = findDevice(state, serialNumber);
+    if (device?.kind !== 'virtual') throw mfaNotFound(serialNumber);
+    const sortKey = (t: Tag) => t.key;
+    const page = paginate([...device.tags].sort(byKey(sortKey)), sortKey, marker, maxItems);
+    return [tagsXml(page.items), ...pageTail(page)];
   },
 
   DeleteVirtualMFADevice(ctx) {
