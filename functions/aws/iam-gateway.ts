@@ -116,6 +116,14 @@ export class IamGateway {
     private readonly retry: RetryOptions,
   ) {}
 
+  /** This gateway with `ms` more time: for clean-up the request's deadline must not cut short. */
+  withGrace(ms: number): IamGateway {
+    return new IamGateway(this.clients, {
+      ...this.retry,
+      deadline: Math.max(this.retry.deadline, Date.now()) + ms,
+    });
+  }
+
   async getUser(userName: string): Promise<IamUser> {
     const { User } = await this.send('GetUser', () =>
       this.clients.iam.send(new GetUserCommand({ UserName: userName })),

@@ -28,6 +28,8 @@ import {
   type Clock,
   deleteUnassignedOwnDevice,
   noRoomForAttempt,
+  type Reservation,
+  releaseAttempt,
   reserveAttempt,
   reverify,
   spendInvitation,
@@ -284,13 +286,14 @@ async function enableWithinAttemptLimit(
 ): Promise<VerifiedInvitation> {
   const { gateway, config, logger } = deps;
   const userName = verified.user.userName;
-  let current: VerifiedInvitation;
+  let reservation: Reservation;
   try {
-    current = await reserveAttempt(deps, verified);
+    reservation = await reserveAttempt(deps, verified);
   } catch (error) {
     if (error instanceof TooManyAttemptsError) await refuseLocked(deps, verified);
     throw error;
   }
+  let current = reservation.current;
   try {
     // A refused call is repeated only while the invitation is still current: a revoke, reissue or
     // success that lands while we back off ends it. Checked at most once a second, so the check's
@@ -303,6 +306,10 @@ async function enableWithinAttemptLimit(
     });
     return current;
   } catch (error) {
+    // Every try was refused before IAM looked at the codes (throttled to the deadline, or
+    // stopped by the re-check): no check happened, so the attempt is given back.
+    if (error instanceof ServiceUnavailableError || error instanceof InvitationInvalidError)
+      await releaseAttempt(deps, userName, reservation.key);
     if (isIamError(error, 'invalid-code')) {
       const remaining = attemptsLeft(config, current.attemptsUsed);
       logger.warn('enrollment.invalid_code', {

@@ -193,44 +193,71 @@ export async function reverify(
   return { user, invitation: current, attemptsUsed: attemptsOf(user.tags, current.id) };
 }
 
+/** A reserved code check: the invitation as read after the reservation, and its key. */
+export interface Reservation {
+  current: VerifiedInvitation;
+  key: string;
+}
+
 /**
  * Reserves one code check against the invitation's limit, before it is spent: writes a tag key no
  * other request writes, then reads the tags back and counts. Since every request counts after its
  * own key has landed, the n-th reservation to land sees at least n keys, so at most
  * maxCodeAttempts requests ever get past here, whatever the concurrency. Fails closed: a full tag
- * set, an unreadable count or a changed invitation all refuse the check.
+ * set, an unreadable count or a changed invitation all refuse the check. A reservation whose check
+ * is never sent is taken back (releaseAttempt), so an IAM outage does not use up attempts.
  */
 export async function reserveAttempt(
   deps: InvitationDeps,
   verified: VerifiedInvitation,
-): Promise<VerifiedInvitation> {
+): Promise<Reservation> {
   const { gateway, config, clock } = deps;
   const userName = verified.user.userName;
   const key = newAttemptKey(verified.invitation.id);
-  await aboutUser(userName, async () => {
-    try {
-      await gateway.tagUser(userName, key, String(Math.floor(clock().getTime() / 1000)));
-    } catch (error) {
-      // IAM's 50 tags per user are taken (the user gained tags after the link was issued):
-      // fail closed, no code check.
-      if (isIamError(error, 'limit-exceeded')) throw noRoomForAttempt(userName);
-      throw error;
-    }
-  });
   let current: VerifiedInvitation;
   try {
+    await aboutUser(userName, async () => {
+      try {
+        await gateway.tagUser(userName, key, String(Math.floor(clock().getTime() / 1000)));
+      } catch (error) {
+        // IAM's 50 tags per user are taken (the user gained tags after the link was issued):
+        // fail closed, no code check.
+        if (isIamError(error, 'limit-exceeded')) throw noRoomForAttempt(userName);
+        throw error;
+      }
+    });
     current = await reverify(deps, verified);
   } catch (error) {
-    // Revoked, reissued or spent meanwhile: the key counts for nothing now; take it back.
-    if (error instanceof InvitationInvalidError)
-      await gateway.untagUser(userName, [key]).catch(() => undefined);
+    // No code check will follow: revoked, reissued or spent meanwhile, or IAM kept failing.
+    await releaseAttempt(deps, userName, key);
     throw error;
   }
   // Our own key must be in the count; if IAM's read does not show it yet, count it anyway.
   const used = current.attemptsUsed + (key in current.user.tags ? 0 : 1);
+  // Over the limit, the key stays: others counted it, and a flood locks the link (fail closed).
   if (used > config.maxCodeAttempts) throw new TooManyAttemptsError();
-  return { ...current, attemptsUsed: used };
+  return { current: { ...current, attemptsUsed: used }, key };
 }
+
+/**
+ * Takes back a reservation whose code check was certainly never evaluated. Safe for the bound:
+ * only keys of requests that never send a check are ever removed, so every sender still counts
+ * the keys of the senders before it. Best effort, with a little time past the request's budget
+ * so a throttled IAM does not keep the key; a key left behind only errs on the safe side.
+ */
+export async function releaseAttempt(
+  { gateway }: Pick<InvitationDeps, 'gateway'>,
+  userName: string,
+  key: string,
+): Promise<void> {
+  await gateway
+    .withGrace(RELEASE_GRACE_MS)
+    .untagUser(userName, [key])
+    .catch(() => undefined);
+}
+
+/** Time a release may take past the request's budget (still inside API Gateway's 30 s). */
+const RELEASE_GRACE_MS = 2_000;
 
 /** The user's tags are full, so no attempt can be reserved: nothing is checked. */
 export function noRoomForAttempt(userName: string): ConflictError {

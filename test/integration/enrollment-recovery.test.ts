@@ -407,6 +407,23 @@ describe('when IAM keeps failing (request budget 1 s)', () => {
     expect((await iamStateOf(f.emulator.iam, TANAKA)).mfaDevices).toEqual([device.serialNumber]);
   });
 
+  it.each([
+    ['EnableMFADevice is throttled to the deadline', { action: 'EnableMFADevice', skip: 0 }],
+    ['the read after the reservation is throttled to the deadline', { action: 'GetUser', skip: 1 }],
+  ])('gives the attempt back when %s: no code was checked', async (_, where) => {
+    const { token, device } = await startEnrollment(f);
+    faults().configure({
+      scripted: [{ ...always(where.action, 'Throttling', 400), skip: where.skip }],
+    });
+
+    const res = await activate(f, token, codesFor(device));
+
+    await expectError(res, 503, 'service_unavailable');
+    faults().configure({});
+    expect(await attemptsReserved(f.emulator.iam, TANAKA)).toBe(0);
+    expect(f.emulator.running.emulator.outcomes.snapshot().EnableMFADevice?.OK).toBeUndefined();
+  });
+
   it('lets a retry with the same codes succeed after EnableMFADevice succeeded but every answer was lost', async () => {
     const { token, device } = await startEnrollment(f);
     const codes = codesFor(device);
