@@ -88,9 +88,17 @@ function harness(f: AdminFixture) {
     );
     return Tags.map((t) => t.Key ?? '').filter((k) => k.startsWith(SERVICE_TAG_PREFIX));
   };
+  /** The link works from the start: status, a device, the right codes, and IAM shows it enrolled. */
+  const expectLinkEnrolls = async (token: string) => {
+    expect((await enroll('GET', '/api/enrollment', token)).status).toBe(200);
+    const device = await newDevice(token);
+    expect((await activate(token, right(device))).status).toBe(200);
+    await expectEnrolled(f, TANAKA, device.serialNumber);
+  };
   return {
     enroll,
     issue,
+    expectLinkEnrolls,
     revoke,
     newDevice,
     activate,
@@ -262,10 +270,7 @@ describe('a revoked or reissued link is dead', () => {
       expect((await iamStateOf(f.emulator.iam, TANAKA)).mfaDevices).toEqual([]);
       expect(await h.linkAnswers(first.token, oldDevice)).toEqual([401, 401, 401]);
       if (!second) throw new Error('the reissue did not run');
-      expect((await h.enroll('GET', '/api/enrollment', second.token)).status).toBe(200);
-      const device = await h.newDevice(second.token);
-      expect((await h.activate(second.token, h.right(device))).status).toBe(200);
-      await expectEnrolled(f, TANAKA, device.serialNumber);
+      await h.expectLinkEnrolls(second.token);
     },
   );
 
@@ -398,6 +403,18 @@ describe('what an adversarial review found, fixed', () => {
     f.emulator.iam.send(
       new DeactivateMFADeviceCommand({ UserName: TANAKA, SerialNumber: serialNumber }),
     );
+  /** The device enabled but the group step failed for good, then HR revoked the link. */
+  const halfFinishedThenRevoked = async () => {
+    const { token } = await h.issue();
+    const device = await h.newDevice(token);
+    f.iam.faults.configure({
+      scripted: [{ action: 'AddUserToGroup', fault: 'error', code: 'ServiceFailure', count: 1e6 }],
+    });
+    expect((await h.activate(token, h.right(device))).status).toBe(503);
+    f.iam.faults.configure({});
+    expect((await h.revoke()).status).toBe(204);
+    return device;
+  };
   /** Right codes of the device one step later than `right`: a second, valid pair. */
   const laterPair = (device: DeviceBody) => ({
     serialNumber: device.serialNumber,
@@ -430,14 +447,7 @@ describe('what an adversarial review found, fixed', () => {
 
   it('issues a finish-only link to a half-finished user whose own tags leave room for just one', async () => {
     seed();
-    const { token } = await h.issue();
-    const device = await h.newDevice(token);
-    f.iam.faults.configure({
-      scripted: [{ action: 'AddUserToGroup', fault: 'error', code: 'ServiceFailure', count: 1e6 }],
-    });
-    expect((await h.activate(token, h.right(device))).status).toBe(503);
-    f.iam.faults.configure({});
-    expect((await h.revoke()).status).toBe(204);
+    const device = await halfFinishedThenRevoked();
     await ownTags(48);
 
     const again = await h.issue();
@@ -468,14 +478,7 @@ describe('what an adversarial review found, fixed', () => {
 
   it('refuses codes and new devices on a finish-only link, even after an admin deactivated the device', async () => {
     seed();
-    const { token } = await h.issue();
-    const device = await h.newDevice(token);
-    f.iam.faults.configure({
-      scripted: [{ action: 'AddUserToGroup', fault: 'error', code: 'ServiceFailure', count: 1e6 }],
-    });
-    expect((await h.activate(token, h.right(device))).status).toBe(503);
-    f.iam.faults.configure({});
-    expect((await h.revoke()).status).toBe(204);
+    const device = await halfFinishedThenRevoked();
     const finish = await h.issue();
     expect(finish.finishOnly).toBe(true);
     // The phone with the old seed is lost: the admin deactivates its device.
@@ -506,10 +509,7 @@ describe('what an adversarial review found, fixed', () => {
     // The old request's enrollment no longer exists: it must not claim it, nor spend the newer link.
     expect(old.status).toBe(401);
     if (!newer) throw new Error('the reissue did not run');
-    expect((await h.enroll('GET', '/api/enrollment', newer.token)).status).toBe(200);
-    const fresh = await h.newDevice(newer.token);
-    expect((await h.activate(newer.token, h.right(fresh))).status).toBe(200);
-    await expectEnrolled(f, TANAKA, fresh.serialNumber);
+    await h.expectLinkEnrolls(newer.token);
   });
 
   it('hands out no seed once the user has no tag slot left for a code check', async () => {
