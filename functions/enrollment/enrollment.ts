@@ -184,7 +184,7 @@ async function replaceOwnDevice(
   if (devices.length > 0) throw alreadyEnrolled();
 
   for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
-    await deleteOwnUnassignedDevice(gateway, userName, serialNumber);
+    await makeRoomForNewDevice(gateway, userName, serialNumber);
     try {
       // The device names its invitation, so the sweeper can tell a device a replaced link left
       // behind from the current link's, although both have the same name.
@@ -420,7 +420,11 @@ async function addToForceMfaGroup(
   }
 }
 
-async function deleteOwnUnassignedDevice(
+/**
+ * Deletes the user's earlier unassigned device before a new one is made under the same name;
+ * unlike deleteUnassignedOwnDevice, an assigned one is an answer (already enrolled, or in use).
+ */
+async function makeRoomForNewDevice(
   gateway: IamGateway,
   userName: string,
   serialNumber: string,
