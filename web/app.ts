@@ -145,6 +145,10 @@ function errorMessage(error: ApiError): MessageKey {
       return 'error.busy';
     case 'user_not_found':
       return 'error.userGone';
+    // A finish-only link, or an IAM user whose 50 tags leave no room: only an admin can help.
+    case 'finish_only':
+    case 'too_many_tags':
+      return 'error.askAdmin';
     default:
       return 'error.generic';
   }

@@ -44,6 +44,8 @@ const en = {
   'error.busy': 'AWS is busy. Wait a few seconds and try again.',
   'error.network': 'Could not reach the server. Check your connection and try again.',
   'error.userGone': 'Your IAM user no longer exists. Contact your administrator.',
+  'error.askAdmin':
+    'This link cannot set up a device for your IAM user. Ask your administrator for a new onboarding link.',
   'error.generic': 'Something went wrong. Reload the page and try again.',
   'done.title': 'MFA is set up',
   'done.body': 'Your MFA device is enabled for {user}.',
@@ -107,6 +109,8 @@ const ja: Record<Key, string> = {
   'error.busy': 'AWS が混み合っています。数秒待ってからもう一度お試しください。',
   'error.network': 'サーバーに接続できませんでした。接続を確認してもう一度お試しください。',
   'error.userGone': 'IAM ユーザーが存在しません。管理者に連絡してください。',
+  'error.askAdmin':
+    'このリンクでは MFA デバイスを設定できません。管理者に新しいオンボーディングリンクを依頼してください。',
   'error.generic': '問題が発生しました。ページを再読み込みしてもう一度お試しください。',
   'done.title': 'MFA の設定が完了しました',
   'done.body': '{user} の MFA デバイスが有効になりました。',
