@@ -1,12 +1,15 @@
 // The product's own errors. Domain code throws these; `http/error-response.ts` alone decides
 // which HTTP status and error code each becomes. None carries a secret in its message.
+// Each has a literal name: the bundles are minified, and class names do not survive that, while
+// the logs report errors by name.
 
 export abstract class AppError extends Error {
-  override name = this.constructor.name;
+  abstract override readonly name: string;
 }
 
 /** Unknown, malformed, expired, revoked or used invitation: deliberately one answer for all. */
 export class InvitationInvalidError extends AppError {
+  override readonly name = 'InvitationInvalidError';
   constructor() {
     super(
       'This onboarding link is not valid. It may have expired or been replaced by a newer one.',
@@ -16,12 +19,14 @@ export class InvitationInvalidError extends AppError {
 
 /** Too many wrong codes were submitted with this invitation. */
 export class TooManyAttemptsError extends AppError {
+  override readonly name = 'TooManyAttemptsError';
   constructor() {
     super('Too many incorrect codes were entered. Ask for a new onboarding link.');
   }
 }
 
 export class BadInputError extends AppError {
+  override readonly name = 'BadInputError';
   constructor(
     message: string,
     readonly code = 'bad_request',
@@ -31,12 +36,14 @@ export class BadInputError extends AppError {
 }
 
 export class UserNotFoundError extends AppError {
-  constructor(userName: string) {
-    super(`The IAM user ${userName} no longer exists.`);
+  override readonly name = 'UserNotFoundError';
+  constructor(userName: string, options?: { cause?: unknown }) {
+    super(`The IAM user ${userName} no longer exists.`, options);
   }
 }
 
 export class ConflictError extends AppError {
+  override readonly name = 'ConflictError';
   constructor(
     readonly code: string,
     message: string,
@@ -46,6 +53,7 @@ export class ConflictError extends AppError {
 }
 
 export class InvalidCodeError extends AppError {
+  override readonly name = 'InvalidCodeError';
   constructor(readonly attemptsRemaining: number) {
     super('The codes were not accepted. Enter two consecutive codes from your authenticator app.');
   }
@@ -53,13 +61,18 @@ export class InvalidCodeError extends AppError {
 
 /** IAM kept failing or throttling within the request's time budget. */
 export class ServiceUnavailableError extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
-    super('AWS IAM is busy right now. Please try again shortly.');
+  override readonly name = 'ServiceUnavailableError';
+  constructor(
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super('AWS IAM is busy right now. Please try again shortly.', options);
   }
 }
 
 /** No API key, or one that is not configured (unknown, revoked). */
 export class UnauthorizedError extends AppError {
+  override readonly name = 'UnauthorizedError';
   constructor() {
     super('A valid API key is required (Authorization: Bearer <key>).');
   }
@@ -67,6 +80,7 @@ export class UnauthorizedError extends AppError {
 
 /** A valid API key without the scope this route needs. */
 export class ForbiddenError extends AppError {
+  override readonly name = 'ForbiddenError';
   constructor(readonly scope: string) {
     super(`This API key lacks the scope ${scope}.`);
   }

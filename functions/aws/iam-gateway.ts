@@ -44,8 +44,9 @@ export class IamError extends Error {
     readonly kind: IamErrorKind,
     readonly awsCode: string,
     readonly operation: string,
+    options?: { cause?: unknown },
   ) {
-    super(`${operation} failed with ${awsCode}`);
+    super(`${operation} failed with ${awsCode}`, options);
   }
 }
 
@@ -60,7 +61,7 @@ export async function aboutUser<T>(userName: string, call: () => Promise<T>): Pr
   try {
     return await call();
   } catch (error) {
-    if (isIamError(error, 'not-found')) throw new UserNotFoundError(userName);
+    if (isIamError(error, 'not-found')) throw new UserNotFoundError(userName, { cause: error });
     throw error;
   }
 }
@@ -280,8 +281,8 @@ function translate(operation: string, error: unknown): Error {
   // The product's own errors (thrown by a beforeRetry check) pass through unchanged.
   if (error instanceof AppError) return error;
   if (error instanceof RetriesExhaustedError)
-    return new ServiceUnavailableError(RETRY_AFTER_SECONDS);
+    return new ServiceUnavailableError(RETRY_AFTER_SECONDS, { cause: error });
   const name = error instanceof Error ? error.name : 'Unknown';
   const kind = classify(error) === 'no' ? (KINDS[name] ?? 'other') : 'unknown-outcome';
-  return new IamError(kind, name, operation);
+  return new IamError(kind, name, operation, { cause: error });
 }

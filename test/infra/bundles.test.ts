@@ -162,6 +162,14 @@ describe('the built handlers', () => {
 
   /** Imports the bundle in a fresh Node process (as Lambda would) and sends it the events. */
   async function invoke<T = LambdaResponse>(bundle: string, events: unknown[]): Promise<T[]> {
+    return (await invokeWithLogs<T>(bundle, events)).responses;
+  }
+
+  /** The same, with the log lines the bundle wrote to stdout. */
+  async function invokeWithLogs<T = LambdaResponse>(
+    bundle: string,
+    events: unknown[],
+  ): Promise<{ responses: T[]; logs: Record<string, unknown>[] }> {
     const file = pathToFileURL(join(stack.distDir, bundle, 'index.mjs')).href;
     // The functions log to stdout; the responses go to a file of their own.
     const dir = await mkdtemp(join(tmpdir(), 'invoke-'));
@@ -171,7 +179,7 @@ describe('the built handlers', () => {
       const out = [];
       for (const event of JSON.parse(process.env.EVENTS)) out.push(await handler(event, {}));
       (await import('node:fs')).writeFileSync(${JSON.stringify(results)}, JSON.stringify(out));`;
-    await run(process.execPath, ['--input-type=module', '-e', script], {
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
       env: {
         PATH: process.env.PATH,
         AWS_REGION: 'us-east-1',
@@ -187,7 +195,11 @@ describe('the built handlers', () => {
       maxBuffer: 16 * 1024 * 1024,
     });
     try {
-      return JSON.parse(await readFile(results, 'utf8')) as T[];
+      const logs = stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      return { responses: JSON.parse(await readFile(results, 'utf8')) as T[], logs };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -221,6 +233,39 @@ describe('the built handlers', () => {
     expect(device?.statusCode).toBe(201);
     expect(device?.headers['cache-control']).toBe('no-store');
     expect(JSON.parse(device?.body ?? '{}').qrSvg).toMatch(/^<svg/);
+  });
+
+  it('logs the names of errors as written, though the bundle is minified', async () => {
+    emulator.running.emulator.seed({ users: [{ name: 'suzuki.ichiro' }] });
+    const [invited] = await invoke('admin', [
+      httpApiEvent('POST', '/v1/invitations', {
+        authorization: `Bearer ${key}`,
+        body: JSON.stringify({ userName: 'suzuki.ichiro' }),
+      }),
+    ]);
+    const token = (JSON.parse(invited?.body ?? '{}') as { url: string }).url.split('#')[1] ?? '';
+    const auth = { authorization: `Bearer ${token}` };
+    const [created] = await invoke('onboarding', [
+      httpApiEvent('POST', '/api/enrollment/device', auth),
+    ]);
+    const { serialNumber } = JSON.parse(created?.body ?? '{}') as { serialNumber: string };
+
+    const { responses, logs } = await invokeWithLogs('onboarding', [
+      // Well-formed codes that are not this device's: IAM says InvalidAuthenticationCode.
+      httpApiEvent('POST', '/api/enrollment/activate', {
+        ...auth,
+        body: JSON.stringify({ serialNumber, code1: '000000', code2: '000001' }),
+      }),
+    ]);
+
+    expect(responses[0]?.statusCode).toBe(422);
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        event: 'enrollment.activate',
+        outcome: 'failed',
+        reason: 'InvalidCodeError',
+      }),
+    );
   });
 
   it("sweep: delete the service's devices of users with no live invitation, and no other device", async () => {
