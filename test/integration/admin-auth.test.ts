@@ -1,3 +1,7 @@
+// The admin API's keys: no key, an unknown or malformed one and a revoked one all get the same
+// 401; each route needs its scope (403 otherwise); several keys work at once for rotation; and no
+// key ever reaches a log line.
+
 import { describe, expect, it } from 'vitest';
 import { newApiKey } from '../../functions/admin/api-keys.ts';
 import { useAdmin } from '../support/admin.ts';

@@ -1,3 +1,6 @@
+// HR's invitation routes: POST /v1/invitations issues (and reissues) a link, DELETE revokes it,
+// with every answer they can give, through the admin app against the emulator.
+
 import { GetUserCommand, ListUserTagsCommand } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
 import { INVITATION_TAG_KEY } from '../../functions/config.ts';

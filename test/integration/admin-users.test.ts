@@ -1,3 +1,6 @@
+// GET /v1/users/{userName}: one user's MFA devices, force-MFA group membership, where the
+// enrollment stands and the latest invitation, through the admin app against the emulator.
+
 import { DeleteUserCommand } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
 import { useAdmin } from '../support/admin.ts';

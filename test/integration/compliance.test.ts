@@ -1,3 +1,6 @@
+// GET /v1/compliance/users-without-mfa: the live report of users without MFA (JSON and CSV), its
+// sources, filters and IAM call budget at scale, and how it behaves while IAM throttles.
+
 import {
   CreateLoginProfileCommand,
   CreateUserCommand,

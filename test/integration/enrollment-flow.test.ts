@@ -1,3 +1,6 @@
+// The whole enrollment once, as the page drives it: status, a device, two codes, enrolled and in
+// the force-MFA group, with the invitation spent.
+
 import { GetGroupCommand, GetUserCommand, ListMFADevicesCommand } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
 import { consecutiveCodes, useOnboarding } from '../support/onboarding.ts';

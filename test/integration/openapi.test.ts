@@ -1,3 +1,6 @@
+// GET /openapi.json: an OpenAPI 3.1 document that names every route both functions serve, whose
+// schemas describe requests as the validators enforce them and answers as the routes give them.
+
 import { describe, expect, it } from 'vitest';
 import { createClients } from '../../functions/aws/clients.ts';
 import { createOnboardingApp } from '../../functions/onboarding/app.ts';
