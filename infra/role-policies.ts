@@ -193,7 +193,7 @@ function logStatement(fn: keyof typeof FUNCTION_RESOURCES): Json {
   };
 }
 
-/** Never, on any role, whatever else is attached to it later (SECURITY.md, "Never"). */
+/** Never, on any role, whatever else is attached to it later (docs/security.md §7, "Never"). */
 export const ESCALATION_ACTIONS = [
   'iam:CreateAccessKey',
   'iam:UpdateAccessKey',

@@ -1,6 +1,7 @@
-// Request bodies are refused with 413 before they are read in full (SECURITY.md: "Request bodies
-// are capped"): by Content-Length when it is given, else while the stream is read. Runs before
-// anything parses a body or checks a token, so an oversized request costs no IAM call.
+// Request bodies are refused with 413 before they are read in full (docs/security.md §6:
+// request bodies are capped): by Content-Length when it is given, else while the stream is
+// read. Runs before anything parses a body or checks a token, so an oversized request costs no
+// IAM call.
 
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';

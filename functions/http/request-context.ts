@@ -36,7 +36,7 @@ export function requestContext(
     // Never from a client header: a caller could forge it to confuse or flood the logs.
     const requestId = platformRequestId(c) ?? randomUUID();
     const ip = sourceIp(c);
-    // Every line of the request says who sent it (SECURITY.md: who, when, what, source IP).
+    // Every line of the request says who sent it (docs/security.md §5: who, when, what, source IP).
     const requestLogger = logger.child({ requestId, sourceIp: ip });
     c.set('requestId', requestId);
     c.set('logger', requestLogger);

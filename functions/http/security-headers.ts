@@ -1,4 +1,4 @@
-// Security headers on every response (SECURITY.md "HTTP"): a strict CSP that allows only our
+// Security headers on every response (docs/security.md §6, HTTP): a strict CSP that allows only our
 // own script, style and API, no framing, no referrer, no MIME sniffing, HSTS.
 
 import type { MiddlewareHandler } from 'hono';

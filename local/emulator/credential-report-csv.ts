@@ -1,4 +1,5 @@
-// The IAM credential report as CSV, built from the account state in one pass (iam-reference.md §5).
+// The IAM credential report as CSV, built from the account state in one pass
+// (docs/iam-facts.md §5).
 //
 // What the emulator can and cannot know:
 // - Passwords: `password_enabled` is the login profile; `password_last_used` is the user's
@@ -112,7 +113,7 @@ function userRow(user: UserRecord, keys: AccessKeyRecord[] | undefined): string 
  * The whole report: header, root row, then one row per user sorted by (lower-cased) name.
  * Linear in users plus keys, so 5,000 users take a few milliseconds.
  *
- * The report ends without a trailing newline: UNCONFIRMED (iam-reference.md §9).
+ * The report ends without a trailing newline: UNCONFIRMED (docs/iam-facts.md §9).
  */
 export function buildCredentialReportCsv(state: AccountState): string {
   const keysByUser = new Map<string, AccessKeyRecord[]>();

@@ -1,5 +1,5 @@
 // IAM/STS errors as the Query protocol returns them: a code, an HTTP status from the
-// service model, and a message (some real errors carry none). Facts: iam-reference.md §1.3, §3.
+// service model, and a message (some real errors carry none). Facts: docs/iam-facts.md §1.3, §3.
 
 export class AwsError extends Error {
   constructor(

@@ -1,6 +1,6 @@
 // Fault injection for benchmarks and reliability tests: added latency, a token-bucket throttle
 // (global and per action) answering Throttling/400/"Rate exceeded" as IAM does
-// (iam-reference.md §6), a rate of ServiceFailure 500s, dropped connections, and scripted
+// (docs/iam-facts.md §6), a rate of ServiceFailure 500s, dropped connections, and scripted
 // one-off faults ("the next EnableMFADevice succeeds but its response is lost").
 
 import { AwsError, serviceFailure, throttling } from './errors.ts';

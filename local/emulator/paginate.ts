@@ -1,6 +1,6 @@
 // IAM list pagination: MaxItems (default 100, max 1000) and an opaque Marker that is present
 // only when the page is truncated. The SDK paginators loop while a Marker is present, so a
-// Marker on the last page would loop for ever (iam-reference.md §1.2).
+// Marker on the last page would loop for ever (docs/iam-facts.md §1.2).
 //
 // The marker encodes the sort key of the last item returned, so a page boundary stays valid
 // when items are added or removed between calls.

@@ -1,5 +1,5 @@
 // Reads and validates the form-encoded members of one Query-protocol request. The SDK does no
-// client-side validation (iam-reference.md §1.1), so every length, pattern and range of the
+// client-side validation (docs/iam-facts.md §1.1), so every length, pattern and range of the
 // service model is enforced here. Like AWS, all violations of a request are reported together:
 // "2 validation errors detected: Value at 'userName' failed to satisfy constraint: …; …".
 
@@ -17,7 +17,7 @@ export interface IntShape {
   max: number;
 }
 
-// Shapes of the botocore IAM/STS models (iam-reference.md §2, §7).
+// Shapes of the botocore IAM/STS models (docs/iam-facts.md §2, §7).
 const NAME = '[\\w+=,.@-]+';
 export const shapes = {
   userName: { min: 1, max: 64, pattern: NAME },

@@ -81,7 +81,7 @@ export interface SeedSummary {
   devices: number;
 }
 
-// Shapes of iam-reference.md §2, so a seeded account is one the real API could hold.
+// Shapes of docs/iam-facts.md §2, so a seeded account is one the real API could hold.
 const NAME = /^[\w+=,.@-]+$/;
 const PATH = /^(\/|\/[\u0021-\u007E]+\/)$/;
 const ALIAS = /^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$/;

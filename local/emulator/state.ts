@@ -1,5 +1,5 @@
 // The emulator's whole account state, in memory, plus its JSON form for save/load.
-// Names are unique case-insensitively (iam-reference.md §2), so every map is keyed by the
+// Names are unique case-insensitively (docs/iam-facts.md §2), so every map is keyed by the
 // lower-cased name while the records keep the name as created.
 
 import { randomInt } from 'node:crypto';

@@ -1,5 +1,5 @@
 // RFC 4648 base32 and RFC 6238 TOTP (HMAC-SHA-1, 6 digits, 30 s steps: the parameters an
-// authenticator app assumes for AWS's otpauth URIs, which name none; iam-reference.md §4).
+// authenticator app assumes for AWS's otpauth URIs, which name none; docs/iam-facts.md §4).
 // Also used by tests to compute codes from a device's seed.
 
 import { createHmac } from 'node:crypto';

@@ -1,5 +1,5 @@
 // GenerateCredentialReport / GetCredentialReport, spoken to by the real @aws-sdk/client-iam over
-// HTTP. Facts: iam-reference.md §3 "Credential report" and §5. Behaviour marked UNCONFIRMED there
+// HTTP. Facts: docs/iam-facts.md §3 "Credential report" and §5. Behaviour marked UNCONFIRMED there
 // is the emulator's chosen assumption, pinned here so that a change is deliberate.
 
 import {

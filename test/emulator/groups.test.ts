@@ -1,6 +1,6 @@
 // Conformance of the emulator's group, membership and inline group-policy operations, driven
-// through the real @aws-sdk/client-iam over HTTP. Every expectation comes from iam-reference.md
-// (§1 wire protocol, §2 shapes and validation messages, §3 "Groups"); behaviour the reference
+// through the real @aws-sdk/client-iam over HTTP. Every expectation comes from docs/iam-facts.md
+// (§1 wire protocol, §2 shapes and validation messages, §3 "Groups"); behaviour that page
 // marks UNCONFIRMED is asserted only as far as the emulator's documented choice goes, and says so.
 
 import {
@@ -456,7 +456,7 @@ describe('AddUserToGroup and RemoveUserFromGroup', () => {
 
     const error = await sdkError(addToGroup('alice', 'group-10'));
 
-    // The message is UNCONFIRMED (iam-reference.md §9); the emulator says
+    // The message is UNCONFIRMED (docs/iam-facts.md §9); the emulator says
     // "Cannot exceed quota for GroupsPerUser: 10".
     expect(error.name).toBe('LimitExceededException');
     expect(error.$metadata.httpStatusCode).toBe(409);

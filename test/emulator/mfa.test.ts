@@ -1,5 +1,5 @@
 // Virtual MFA devices and MFA assignment, spoken to by the real @aws-sdk/client-iam over HTTP.
-// Facts: iam-reference.md §3 "Virtual MFA devices" and §4. Behaviour marked UNCONFIRMED there is
+// Facts: docs/iam-facts.md §3 "Virtual MFA devices" and §4. Behaviour marked UNCONFIRMED there is
 // the emulator's chosen assumption, pinned here so a change is deliberate.
 
 import {
@@ -146,7 +146,7 @@ describe('CreateVirtualMFADevice', () => {
     const { device, seed } = await createDevice('qr-device', { Path: '/team/' });
     const png = device.QRCodePNG as Uint8Array;
     expect(Buffer.from(png.subarray(0, 8)).equals(PNG_SIGNATURE)).toBe(true);
-    // Label format (no path, `@` unencoded) is UNCONFIRMED (iam-reference.md §4).
+    // Label format (no path, `@` unencoded) is UNCONFIRMED (docs/iam-facts.md §4).
     expect(decodeQr(png)).toBe(
       `otpauth://totp/Amazon%20Web%20Services:qr-device@${ACCOUNT}?secret=${seed}&issuer=Amazon%20Web%20Services`,
     );

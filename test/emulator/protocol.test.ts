@@ -1,5 +1,5 @@
 // The AWS Query protocol on the wire, without an SDK: what a raw HTTP client sends and gets
-// back (iam-reference.md §1). The SDK-level behaviour is covered by the other emulator tests.
+// back (docs/iam-facts.md §1). The SDK-level behaviour is covered by the other emulator tests.
 
 import { describe, expect, it } from 'vitest';
 import { useEmulator } from '../support/emulator.ts';

@@ -1,5 +1,5 @@
 // GetCallerIdentity, GetSessionToken and AssumeRole, spoken to by the real @aws-sdk/client-sts
-// over HTTP. Facts: iam-reference.md §7 and the sources named in local/emulator/ops/sts.ts.
+// over HTTP. Facts: docs/iam-facts.md §7 and the sources named in local/emulator/ops/sts.ts.
 // Behaviour marked UNCONFIRMED there is the emulator's chosen assumption, pinned here so that a
 // change is deliberate.
 

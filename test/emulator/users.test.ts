@@ -1,6 +1,6 @@
 // Conformance of the emulator's user, tag and login-profile operations, driven through the real
-// @aws-sdk/client-iam over HTTP. Every expectation comes from iam-reference.md (§1 wire protocol,
-// §2 shapes and validation messages, §3 "Users" and "Login profile"); behaviour the reference
+// @aws-sdk/client-iam over HTTP. Every expectation comes from docs/iam-facts.md (§1 wire protocol,
+// §2 shapes and validation messages, §3 "Users" and "Login profile"); behaviour that page
 // marks UNCONFIRMED is asserted only as far as the emulator's documented choice goes, and says so.
 
 import {
@@ -466,7 +466,7 @@ describe('GetUser', () => {
   });
 
   it('describes the root user when called without UserName with an unknown signing key', async () => {
-    // AWS's exact root shape is UNCONFIRMED (iam-reference.md §9): the emulator answers with the
+    // AWS's exact root shape is UNCONFIRMED (docs/iam-facts.md §9): the emulator answers with the
     // account id as UserId and the root ARN, and no UserName or Path.
     const { User } = await fixture.iam.send(new GetUserCommand({}));
 
@@ -734,7 +734,7 @@ describe('DeleteUser', () => {
 
     const error = await failure(fixture.iam.send(new DeleteUserCommand({ UserName: 'alice' })));
 
-    // The message for group membership is UNCONFIRMED (iam-reference.md §3, §9).
+    // The message for group membership is UNCONFIRMED (docs/iam-facts.md §3, §9).
     expect(error).toMatchObject({ name: 'DeleteConflictException', status: 409 });
   });
 

@@ -1,8 +1,8 @@
 // The packaged template's policies, evaluated by an IAM policy simulator
 // (@cloud-copilot/iam-simulate): the force-MFA group's policy for employees with and without
 // MFA, and each function's role (onboarding, admin, sweeper: identity policy + permissions
-// boundary) against the escalation actions of SECURITY.md, the service's tag keys and keys just
-// outside them, and requests just outside each role's scope.
+// boundary) against the escalation actions of docs/security.md §7, the service's tag keys and
+// keys just outside them, and requests just outside each role's scope.
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INVITATION_TAG_KEY } from '../../functions/config.ts';

@@ -1,6 +1,6 @@
-// SECURITY.md: the invitation token, the MFA seed and the codes are never logged; every
-// enrollment outcome is recorded in the structured log with who and the source IP. This runs a
-// full enrollment and a series of failures, then scans every line the apps wrote.
+// docs/security.md §5 (logging): the invitation token, the MFA seed and the codes are never
+// logged; every enrollment outcome is recorded in the structured log with who and the source IP.
+// This runs a full enrollment and a series of failures, then scans every line the apps wrote.
 
 import { describe, expect, it } from 'vitest';
 import {

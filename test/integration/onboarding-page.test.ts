@@ -1,4 +1,5 @@
-// The onboarding page, its assets, and the headers every response carries (SECURITY.md "HTTP").
+// The onboarding page, its assets, and the headers every response carries
+// (docs/security.md §6, HTTP).
 
 import { describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../functions/http/security-headers.ts';
@@ -12,7 +13,7 @@ import {
 } from '../support/enrollment.ts';
 import { consecutiveCodes, useOnboarding } from '../support/onboarding.ts';
 
-/** The headers SECURITY.md requires on every response, errors included. */
+/** The headers docs/security.md §6 requires on every response, errors included. */
 function expectSecurityHeaders(res: Response) {
   const h = res.headers;
   const csp = h.get('content-security-policy') ?? '';

@@ -1,4 +1,4 @@
-// GenerateCredentialReport and GetCredentialReport (iam-reference.md §3 "Credential report", §5).
+// GenerateCredentialReport and GetCredentialReport (docs/iam-facts.md §3 "Credential report", §5).
 //
 // The account keeps one report. Generate starts a new one when there is none or the last one is
 // at least `credentialReportReuseMs` (4 h, the UG's rule) old; the CSV is a snapshot of the state

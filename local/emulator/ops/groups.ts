@@ -1,5 +1,5 @@
 // Groups, membership and inline group policies (stored, never enforced).
-// Shapes, errors and messages: iam-reference.md §2 and §3 "Groups".
+// Shapes, errors and messages: docs/iam-facts.md §2 and §3 "Groups".
 
 import {
   AwsError,

@@ -1,4 +1,4 @@
-// Virtual MFA devices and MFA device assignment (iam-reference.md §3 "Virtual MFA devices", §4).
+// Virtual MFA devices and MFA device assignment (docs/iam-facts.md §3 "Virtual MFA devices", §4).
 //
 // Choices where AWS's behaviour is UNCONFIRMED (all are assumptions the tests pin down):
 // - otpauth label: `Amazon%20Web%20Services:<name>@<alias or account id>`, `@` not encoded, the
@@ -42,7 +42,7 @@ import { el, isoSeconds, list, type XmlNode } from '../xml.ts';
 import { findUser, rejectDuplicateTagKeys, tagsXml, userXml } from './shared.ts';
 import type { OpContext, OpTable } from './types.ts';
 
-/** Devices one user can have enabled, of any type (since 2022-11-16; iam-reference.md §4). */
+/** Devices one user can have enabled, of any type (since 2022-11-16; docs/iam-facts.md §4). */
 export const MFA_DEVICES_PER_USER = 8;
 /** Virtual devices per account, assigned or not: equal to the users quota (UG quotas page). */
 export const VIRTUAL_MFA_DEVICES_PER_ACCOUNT = 5000;
@@ -179,7 +179,7 @@ export const mfaOperations: OpTable = {
     const device = findDevice(state, serialNumber);
     if (device?.kind !== 'virtual') throw mfaNotFound(serialNumber);
     if (device.user !== undefined) {
-      // Message UNCONFIRMED (iam-reference.md §3, §9).
+      // Message UNCONFIRMED (docs/iam-facts.md §3, §9).
       throw deleteConflict(
         `MFA Device with serial number ${serialNumber} is still assigned to a user. Deactivate it first.`,
       );
@@ -307,7 +307,7 @@ export const mfaOperations: OpTable = {
   },
 };
 
-/** A ListVirtualMFADevices entry: never the seed, QR code or tags (iam-reference.md §3). */
+/** A ListVirtualMFADevices entry: never the seed, QR code or tags (docs/iam-facts.md §3). */
 function virtualDeviceXml(state: AccountState, device: MfaDeviceRecord): XmlNode[] {
   const nodes = [el('SerialNumber', device.serialNumber)];
   if (device.user !== undefined) {

@@ -1,4 +1,4 @@
-// STS: GetCallerIdentity, GetSessionToken and AssumeRole (iam-reference.md §7).
+// STS: GetCallerIdentity, GetSessionToken and AssumeRole (docs/iam-facts.md §7).
 //
 // Temporary credentials are registered in `ctx.sessions`, so a later call signed with the
 // returned AccessKeyId has the same caller (GetSessionToken: the IAM user or root who asked;

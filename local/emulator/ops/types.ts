@@ -7,7 +7,7 @@ import type { XmlNode } from '../xml.ts';
 export interface EmulatorSettings {
   /**
    * How many 30 s TOTP steps either side of now a consecutive code pair may start at.
-   * AWS's real window is UNCONFIRMED (iam-reference.md §4); 2 lets a person read two codes,
+   * AWS's real window is UNCONFIRMED (docs/iam-facts.md §4); 2 lets a person read two codes,
    * type them and submit, as the console allows.
    */
   totpWindowSteps: number;

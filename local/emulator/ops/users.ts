@@ -1,5 +1,5 @@
 // Users, their tags and their login profiles (console passwords).
-// Shapes, errors and messages: iam-reference.md §2 and §3 "Users", "Login profile".
+// Shapes, errors and messages: docs/iam-facts.md §2 and §3 "Users", "Login profile".
 
 import {
   AwsError,
@@ -63,7 +63,8 @@ export const userOperations: OpTable = {
     const maxItems = params.int('MaxItems', maxItemsShape);
     params.done();
     const matching = [...state.users.values()].filter((u) => u.path.startsWith(pathPrefix));
-    // Ordering is UNCONFIRMED (iam-reference.md §9); alphabetical by name is what AWS appears to do.
+    // Ordering is UNCONFIRMED (docs/iam-facts.md §9); alphabetical by name is what AWS appears
+    // to do.
     const sortKey = (u: UserRecord) => u.userName.toLowerCase();
     matching.sort(byKey(sortKey));
     const page = paginate(matching, sortKey, marker, maxItems);
@@ -183,7 +184,7 @@ function callerUserXml({ state, caller }: OpContext) {
   if (caller.kind === 'assumed-role') {
     throw validationError('Must specify userName when calling with non-User credentials');
   }
-  // Root: AWS's exact shape is UNCONFIRMED (iam-reference.md §9); the account id stands in
+  // Root: AWS's exact shape is UNCONFIRMED (docs/iam-facts.md §9); the account id stands in
   // for the user id, as in GetCallerIdentity.
   return [
     el('UserId', state.accountId),
