@@ -120,9 +120,7 @@ async function writeIdentity(
     if (!isIamError(error, 'limit-exceeded')) throw error;
   }
   const fresh = await gateway.getUser(user.userName);
-  await gateway.untagUser(user.userName, [
-    ...new Set([INVITATION_TAG_KEY, ...serviceTagKeys(fresh.tags)]),
-  ]);
+  await spendInvitation({ gateway }, fresh);
   try {
     await gateway.tagUser(user.userName, INVITATION_TAG_KEY, value);
   } catch (error) {
@@ -304,10 +302,19 @@ export async function deleteUnassignedOwnDevice(
   config: Config,
   user: IamUser,
 ): Promise<void> {
+  await deleteIfUnassigned(gateway, ownSerialNumber(config, user));
+}
+
+/** True when this call deleted the device; gone already or assigned (someone's MFA) is false. */
+export async function deleteIfUnassigned(
+  gateway: IamGateway,
+  serialNumber: string,
+): Promise<boolean> {
   try {
-    await gateway.deleteVirtualMfaDevice(ownSerialNumber(config, user));
+    await gateway.deleteVirtualMfaDevice(serialNumber);
+    return true;
   } catch (error) {
-    if (isIamError(error, 'not-found') || isIamError(error, 'delete-conflict')) return;
+    if (isIamError(error, 'not-found') || isIamError(error, 'delete-conflict')) return false;
     throw error;
   }
 }

@@ -12,7 +12,7 @@ import { IamInventory } from '../aws/iam-inventory.ts';
 import { type Config, INVITATION_TAG_KEY } from '../config.ts';
 import { ownerOfSerial } from '../enrollment/own-device.ts';
 import { createLogger, type Logger } from '../http/logger.ts';
-import { type Clock, isUnderUserPath } from './invitations.ts';
+import { type Clock, deleteIfUnassigned, isUnderUserPath } from './invitations.ts';
 import { attemptsOf, invitationIn, staleAttemptKeys } from './token.ts';
 
 export interface SweepDeps {
@@ -145,17 +145,6 @@ async function userOrUndefined(
   } catch (error) {
     // Gone, or outside the path the role may read: no invitation of theirs can be live.
     if (isIamError(error, 'not-found') || isIamError(error, 'access-denied')) return undefined;
-    throw error;
-  }
-}
-
-/** True when this run deleted it; an assigned device (enabled meanwhile) is the user's MFA now. */
-async function deleteIfUnassigned(gateway: IamGateway, serialNumber: string): Promise<boolean> {
-  try {
-    await gateway.deleteVirtualMfaDevice(serialNumber);
-    return true;
-  } catch (error) {
-    if (isIamError(error, 'not-found') || isIamError(error, 'delete-conflict')) return false;
     throw error;
   }
 }
