@@ -356,9 +356,9 @@ async function refuseLocked(deps: EnrollmentDeps, verified: VerifiedInvitation):
 }
 
 /**
- * Deletes the locked invitation's device, unless it is no longer the current invitation: after a
- * reissue, the device of that name is the new link's (after a revoke it is gone already).
- * Best effort; the sweeper follows up.
+ * Deletes the locked invitation's device, only once a read confirms it is still the current
+ * invitation: after a reissue, the device of that name is the new link's (after a revoke it is
+ * gone already). Best effort; whatever it leaves, the sweeper follows up.
  */
 async function deleteDeviceIfStillCurrent(
   deps: EnrollmentDeps,
@@ -366,8 +366,8 @@ async function deleteDeviceIfStillCurrent(
 ): Promise<void> {
   try {
     await reverify(deps, verified);
-  } catch (error) {
-    if (error instanceof InvitationInvalidError) return;
+  } catch {
+    return;
   }
   await deleteUnassignedOwnDevice(deps.gateway, deps.config, verified.user).catch(() => undefined);
 }
