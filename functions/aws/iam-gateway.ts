@@ -223,15 +223,18 @@ export class IamGateway {
     codes: { code1: string; code2: string },
     beforeRetry?: () => Promise<void>,
   ): Promise<void> {
-    await this.send('EnableMFADevice', { retryUnknownOutcome: false, beforeRetry }, () =>
-      this.clients.iam.send(
-        new EnableMFADeviceCommand({
-          UserName: userName,
-          SerialNumber: serialNumber,
-          AuthenticationCode1: codes.code1,
-          AuthenticationCode2: codes.code2,
-        }),
-      ),
+    await this.send(
+      'EnableMFADevice',
+      () =>
+        this.clients.iam.send(
+          new EnableMFADeviceCommand({
+            UserName: userName,
+            SerialNumber: serialNumber,
+            AuthenticationCode1: codes.code1,
+            AuthenticationCode2: codes.code2,
+          }),
+        ),
+      { retryUnknownOutcome: false, beforeRetry },
     );
   }
 
@@ -266,9 +269,9 @@ export class IamGateway {
   /** Sends one command with retries; translates what is left into IamError / 503. */
   protected async send<T>(
     operation: string,
-    ...args: [() => Promise<T>] | [RetryPolicy, () => Promise<T>]
+    attempt: () => Promise<T>,
+    policy?: RetryPolicy,
   ): Promise<T> {
-    const [policy, attempt] = args.length === 1 ? [undefined, args[0]] : args;
     try {
       return await withRetries(operation, attempt, this.retry, policy);
     } catch (error) {

@@ -18,7 +18,7 @@ export interface RetryPolicy {
   /**
    * Also retry errors that leave the outcome unknown (500s, dropped connections): true for
    * calls that are safe to repeat. EnableMFADevice is not, since a repeat is another code check:
-   * its caller reserves a new attempt instead (docs/invitation-state.md).
+   * its caller settles the outcome and answers 503 instead (docs/invitation-state.md).
    */
   retryUnknownOutcome: boolean;
   /** Runs before each repeat; what it throws ends the retries (e.g. "the invitation changed"). */

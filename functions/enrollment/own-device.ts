@@ -32,11 +32,8 @@ export function ownerOfSerial(config: Config, serialNumber: string): string | un
 export interface MfaState {
   /** Any MFA device of any type is enabled for the user. */
   mfaEnabled: boolean;
-  /** The service's own device is enabled for the user. */
-  ownEnabled: boolean;
   /** MFA by this service, but not in the force-MFA group: an enrollment to finish. */
   needsGroupStep: boolean;
-  devices: { serialNumber: string; enableDate?: Date }[];
 }
 
 /** What the user's MFA looks like to the service (the group is read only when it matters). */
@@ -54,7 +51,7 @@ export async function ownDeviceState(
       await aboutUser(user.userName, () => gateway.listGroupsForUser(user.userName)),
       config.forceMfaGroup,
     );
-  return { mfaEnabled: devices.length > 0, ownEnabled, needsGroupStep, devices };
+  return { mfaEnabled: devices.length > 0, needsGroupStep };
 }
 
 export const isInGroup = (groups: string[], groupName: string) =>
