@@ -4,6 +4,7 @@
 import { Hono } from 'hono/tiny';
 import type { IamClients } from '../aws/iam-gateway.ts';
 import { IamInventory } from '../aws/iam-inventory.ts';
+import { type Clock, systemClock } from '../clock.ts';
 import { toCsv } from '../compliance/csv.ts';
 import {
   type ComplianceReport,
@@ -13,11 +14,11 @@ import {
 import type { Config } from '../config.ts';
 import { ADMIN_MAX_BODY_BYTES, limitBody } from '../http/body-limit.ts';
 import { errorBody, onErrorHandler } from '../http/error-response.ts';
-import { createLogger, type Logger } from '../http/logger.ts';
 import { type RetryDelays, requestContext } from '../http/request-context.ts';
 import { securityHeaders } from '../http/security-headers.ts';
 import { validated } from '../http/validation.ts';
-import { type Clock, issueInvitation, revokeInvitation } from '../invitations/invitations.ts';
+import { issueInvitation, revokeInvitation } from '../invitations/invitations.ts';
+import { createLogger, type Logger } from '../logger.ts';
 import { type AdminEnv, requireScope } from './auth.ts';
 import { complianceQuery, invitationRequest, userPathParams } from './schemas.ts';
 import { userStatus } from './user-status.ts';
@@ -39,7 +40,7 @@ const REPORT_WAIT_HEADROOM_MS = 8_000;
 
 export function createAdminApp(deps: AdminDeps) {
   const { config, clients } = deps;
-  const clock = deps.clock ?? (() => new Date());
+  const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger('admin');
   const keys = config.apiKeys;
   const app = new Hono<AdminEnv>();

@@ -2,9 +2,10 @@
 // enrollment stands and the latest invitation (GetUser, then two listings in parallel).
 
 import { aboutUser, type IamGateway } from '../aws/iam-gateway.ts';
+import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { isInGroup, ownSerialNumber } from '../enrollment/own-device.ts';
-import { attemptsLeft, type Clock, managedUser } from '../invitations/invitations.ts';
+import { attemptsLeft, managedUser } from '../invitations/invitations.ts';
 import { attemptsOf, invitationIn } from '../invitations/token.ts';
 
 export type EnrollmentState =

@@ -10,6 +10,7 @@
 
 import { accountIdFromArn, isIamError } from '../aws/iam-gateway.ts';
 import type { CredentialReport, IamInventory, ListedUser } from '../aws/iam-inventory.ts';
+import { type Clock, systemClock } from '../clock.ts';
 import { type CredentialReportRow, parseCredentialReport } from './credential-report.ts';
 
 export interface ScanOptions {
@@ -25,7 +26,7 @@ export interface ScanDeps {
   forceMfaGroup: string;
   /** Asked only when no user ARN names the account (an empty account or path). */
   accountId: () => Promise<string>;
-  now?: () => Date;
+  now?: Clock;
   sleep?: (ms: number) => Promise<void>;
   /** How long to wait for a credential report that is being generated. */
   reportWaitMs?: number;
@@ -78,7 +79,7 @@ export async function scanUsersWithoutMfa(
   deps: ScanDeps,
   options: ScanOptions = {},
 ): Promise<ComplianceReport> {
-  const now = deps.now ?? (() => new Date());
+  const now = deps.now ?? systemClock;
   const startedAt = now().toISOString();
   const [users, withVirtualMfa, group, report] = await Promise.all([
     deps.inventory.listUsers(options.pathPrefix),
@@ -186,7 +187,7 @@ async function groupMembers(deps: ScanDeps): Promise<{ members: Set<string>; exi
  * recent one, so this is usually two calls). Waits for a generation in progress, up to a limit.
  */
 async function freshCredentialReport(deps: ScanDeps): Promise<CredentialReport | undefined> {
-  const now = deps.now ?? (() => new Date());
+  const now = deps.now ?? systemClock;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const deadline = now().getTime() + (deps.reportWaitMs ?? DEFAULT_REPORT_WAIT_MS);
   let pause = 200;

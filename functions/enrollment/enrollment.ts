@@ -12,6 +12,7 @@ import {
   isIamError,
   RETRY_AFTER_SECONDS,
 } from '../aws/iam-gateway.ts';
+import type { Clock } from '../clock.ts';
 import { type Config, INVITATION_TAG_KEY, TAGS_PER_USER } from '../config.ts';
 import {
   BadInputError,
@@ -22,10 +23,8 @@ import {
   TooManyAttemptsError,
   UserNotFoundError,
 } from '../errors.ts';
-import type { Logger } from '../http/logger.ts';
 import {
   attemptsLeft,
-  type Clock,
   deleteUnassignedOwnDevice,
   noRoomForAttempt,
   type Reservation,
@@ -35,6 +34,7 @@ import {
   spendInvitation,
   type VerifiedInvitation,
 } from '../invitations/invitations.ts';
+import type { Logger } from '../logger.ts';
 import { otpauthUri, qrSvg } from './otpauth.ts';
 import { isInGroup, ownDeviceName, ownSerialNumber } from './own-device.ts';
 

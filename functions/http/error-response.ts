@@ -16,7 +16,7 @@ import {
   UnauthorizedError,
   UserNotFoundError,
 } from '../errors.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string; [detail: string]: unknown };

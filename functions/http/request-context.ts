@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { type IamClients, IamGateway } from '../aws/iam-gateway.ts';
 import type { RetryOptions } from '../aws/retry.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
 
 /** All IAM work of one request must finish within this, leaving headroom under API Gateway's 30 s. */
 export const REQUEST_BUDGET_MS = 25_000;

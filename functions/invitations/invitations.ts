@@ -3,6 +3,7 @@
 // (token.ts); docs/invitation-state.md says why each promise holds under any interleaving.
 
 import { aboutUser, type IamGateway, type IamUser, isIamError } from '../aws/iam-gateway.ts';
+import type { Clock } from '../clock.ts';
 import {
   type Config,
   INVITATION_TAG_KEY,
@@ -30,8 +31,6 @@ import {
   serviceTagKeys,
   staleAttemptKeys,
 } from './token.ts';
-
-export type Clock = () => Date;
 
 export interface IssuedInvitation {
   userName: string;

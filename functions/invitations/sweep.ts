@@ -9,10 +9,11 @@
 import { randomUUID } from 'node:crypto';
 import { type IamClients, type IamGateway, type IamUser, isIamError } from '../aws/iam-gateway.ts';
 import { IamInventory } from '../aws/iam-inventory.ts';
+import { type Clock, systemClock } from '../clock.ts';
 import { type Config, INVITATION_TAG_KEY } from '../config.ts';
 import { ownerOfSerial } from '../enrollment/own-device.ts';
-import { createLogger, type Logger } from '../http/logger.ts';
-import { type Clock, deleteIfUnassigned, isUnderUserPath } from './invitations.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { deleteIfUnassigned, isUnderUserPath } from './invitations.ts';
 import { attemptsOf, invitationIn, staleAttemptKeys } from './token.ts';
 
 export interface SweepDeps {
@@ -52,7 +53,7 @@ export function createSweeper(deps: {
         deadline: Date.now() + (deps.budgetMs ?? SWEEP_BUDGET_MS),
       }),
       config: deps.config,
-      clock: deps.clock ?? (() => new Date()),
+      clock: deps.clock ?? systemClock,
       logger: logger.child({ runId: randomUUID() }),
     });
 }

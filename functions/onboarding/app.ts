@@ -5,6 +5,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono/tiny';
 import type { IamClients } from '../aws/iam-gateway.ts';
 import { IamGateway } from '../aws/iam-gateway.ts';
+import { type Clock, systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import {
   activate,
@@ -16,7 +17,6 @@ import { activationRequest } from '../enrollment/schemas.ts';
 import { InvitationInvalidError } from '../errors.ts';
 import { limitBody, ONBOARDING_MAX_BODY_BYTES } from '../http/body-limit.ts';
 import { errorBody, onErrorHandler } from '../http/error-response.ts';
-import { createLogger, type Logger } from '../http/logger.ts';
 import {
   type AppEnv,
   bearerToken,
@@ -26,11 +26,8 @@ import {
 } from '../http/request-context.ts';
 import { securityHeaders } from '../http/security-headers.ts';
 import { validated } from '../http/validation.ts';
-import {
-  type Clock,
-  type VerifiedInvitation,
-  verifyInvitation,
-} from '../invitations/invitations.ts';
+import { type VerifiedInvitation, verifyInvitation } from '../invitations/invitations.ts';
+import { createLogger, type Logger } from '../logger.ts';
 import type { WebAssets } from './assets.ts';
 
 export interface OnboardingDeps {
@@ -52,7 +49,7 @@ type OnboardingEnv = AppEnv & {
 const ACCOUNT_ALIAS_TTL_MS = 10 * 60_000;
 export function createOnboardingApp(deps: OnboardingDeps) {
   const { config, assets } = deps;
-  const clock = deps.clock ?? (() => new Date());
+  const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger('onboarding');
   const accountAlias = cachedAccountAlias(deps.clients, deps.requestBudgetMs ?? REQUEST_BUDGET_MS);
   const app = new Hono<OnboardingEnv>();

@@ -22,7 +22,7 @@ import { newApiKey } from '../../functions/admin/api-keys.ts';
 import { createAdminApp } from '../../functions/admin/app.ts';
 import { createClients } from '../../functions/aws/clients.ts';
 import { loadConfig, SERVICE_TAG_PREFIX } from '../../functions/config.ts';
-import { createLogger } from '../../functions/http/logger.ts';
+import { createLogger } from '../../functions/logger.ts';
 import { createOnboardingApp } from '../../functions/onboarding/app.ts';
 import { demoSeed } from '../../local/dev-stack.ts';
 import type { QueryRequest } from '../../local/emulator/emulator.ts';

@@ -11,8 +11,8 @@ import {
 import { describe, expect, it } from 'vitest';
 import { createClients } from '../../functions/aws/clients.ts';
 import { ATTEMPT_TAG_PREFIX, INVITATION_TAG_KEY } from '../../functions/config.ts';
-import { createLogger } from '../../functions/http/logger.ts';
 import { createSweeper } from '../../functions/invitations/sweep.ts';
+import { createLogger } from '../../functions/logger.ts';
 import { demoSeed } from '../../local/dev-stack.ts';
 import { tokenOf, useAdmin } from '../support/admin.ts';
 import {

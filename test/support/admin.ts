@@ -9,7 +9,7 @@ import { type AdminDeps, createAdminApp } from '../../functions/admin/app.ts';
 import { createClients } from '../../functions/aws/clients.ts';
 import type { IamClients } from '../../functions/aws/iam-gateway.ts';
 import { type Config, loadConfig } from '../../functions/config.ts';
-import { createLogger, type Logger } from '../../functions/http/logger.ts';
+import { createLogger, type Logger } from '../../functions/logger.ts';
 import { createOnboardingApp } from '../../functions/onboarding/app.ts';
 import type { Emulator } from '../../local/emulator/emulator.ts';
 import type { SeedSpec } from '../../local/emulator/seed.ts';

@@ -1,4 +1,4 @@
-// One structured JSON logger for both functions. Callers pass named fields; nothing here ever
+// One structured JSON logger for every function. Callers pass named fields; nothing here ever
 // receives a token, seed, code or API key, and field names that look like one are dropped as a
 // second line of defence.
 
