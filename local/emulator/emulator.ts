@@ -168,7 +168,7 @@ export class Emulator {
     try {
       const result = await handler({
         state: this.state,
-        params: new Params(params),
+        params: new Params(params, table === stsOperations ? 'sts' : 'iam'),
         now: this.now(),
         caller: this.callerOf(request.authorization),
         settings: this.settings,

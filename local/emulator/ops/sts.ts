@@ -41,10 +41,10 @@
 
 import { randomBytes } from 'node:crypto';
 import { AwsError, accessDenied, validationError } from '../errors.ts';
+import { stsShapes } from '../params.ts';
 import { type AccountState, newId, rootArn } from '../state.ts';
 import { matchCode } from '../totp.ts';
 import { el, isoSeconds, type XmlNode } from '../xml.ts';
-import { StsInput, stsShapes } from './sts-input.ts';
 import type { Caller, OpContext, OpTable } from './types.ts';
 
 // ---- callers, credentials and MFA ----------------------------------------------------------
@@ -202,17 +202,17 @@ function isSession(caller: Caller): boolean {
 
 export const stsOperations: OpTable = {
   GetCallerIdentity(ctx) {
-    new StsInput(ctx.params.raw).done();
+    ctx.params.done();
     const { userId, arn, account } = callerIdentity(ctx);
     return [el('UserId', userId), el('Account', account), el('Arn', arn)];
   },
 
   GetSessionToken(ctx) {
-    const input = new StsInput(ctx.params.raw);
-    const requested = input.int('DurationSeconds', 900, 129600);
-    const serial = input.string('SerialNumber', stsShapes.serialNumber);
-    const code = input.string('TokenCode', stsShapes.tokenCode);
-    input.done();
+    const { params } = ctx;
+    const requested = params.int('DurationSeconds', { min: 900, max: 129600 });
+    const serial = params.string('SerialNumber', stsShapes.serialNumber);
+    const code = params.string('TokenCode', stsShapes.tokenCode);
+    params.done();
 
     const { caller } = ctx;
     if (isSession(caller))
@@ -230,19 +230,19 @@ export const stsOperations: OpTable = {
   },
 
   AssumeRole(ctx) {
-    const input = new StsInput(ctx.params.raw);
-    const roleArn = input.string('RoleArn', stsShapes.arn, true);
-    const sessionName = input.string('RoleSessionName', stsShapes.roleSessionName, true);
-    input.stringList('PolicyArns', stsShapes.arn, undefined, 'arn');
-    input.string('Policy', stsShapes.policy);
-    const duration = input.int('DurationSeconds', 900, 43200) ?? 3600;
-    const tags = input.tags();
-    const transitiveKeys = input.stringList('TransitiveTagKeys', stsShapes.tagKey, 50);
-    input.string('ExternalId', stsShapes.externalId);
-    const serial = input.string('SerialNumber', stsShapes.serialNumber);
-    const code = input.string('TokenCode', stsShapes.tokenCode);
-    const sourceIdentity = input.string('SourceIdentity', stsShapes.sourceIdentity);
-    input.done();
+    const { params } = ctx;
+    const roleArn = params.string('RoleArn', stsShapes.arn, true);
+    const sessionName = params.string('RoleSessionName', stsShapes.roleSessionName, true);
+    params.stringList('PolicyArns', stsShapes.arn, undefined, 'arn');
+    params.string('Policy', stsShapes.policy);
+    const duration = params.int('DurationSeconds', { min: 900, max: 43200 }) ?? 3600;
+    const tags = params.tags();
+    const transitiveKeys = params.stringList('TransitiveTagKeys', stsShapes.tagKey, 50);
+    params.string('ExternalId', stsShapes.externalId);
+    const serial = params.string('SerialNumber', stsShapes.serialNumber);
+    const code = params.string('TokenCode', stsShapes.tokenCode);
+    const sourceIdentity = params.string('SourceIdentity', stsShapes.sourceIdentity);
+    params.done();
 
     const parsed = parseArn(roleArn);
     if (!parsed) throw validationError(`${roleArn} is invalid`);
