@@ -15,12 +15,13 @@ import type { Config } from '../config.ts';
 import { ADMIN_MAX_BODY_BYTES, limitBody } from '../http/body-limit.ts';
 import { errorBody, onErrorHandler } from '../http/error-response.ts';
 import { type RetryDelays, requestContext } from '../http/request-context.ts';
+import { mount } from '../http/route.ts';
 import { securityHeaders } from '../http/security-headers.ts';
-import { validated } from '../http/validation.ts';
 import { issueInvitation, revokeInvitation } from '../invitations/invitations.ts';
 import { createLogger, type Logger } from '../logger.ts';
+import type { Scope } from './api-keys.ts';
 import { type AdminEnv, requireScope } from './auth.ts';
-import { complianceQuery, invitationRequest, userPathParams } from './schemas.ts';
+import { adminRoutes } from './routes.ts';
 import { userStatus } from './user-status.ts';
 
 export interface AdminDeps {
@@ -51,99 +52,81 @@ export function createAdminApp(deps: AdminDeps) {
   app.onError(onErrorHandler(logger));
   app.notFound((c) => c.json(errorBody('not_found', 'No such route.'), 404));
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  const route = adminRoutes;
+  const scoped = (r: { auth: { apiKey: Scope } }) => ({ auth: requireScope(keys, r.auth.apiKey) });
+
+  mount(app, route.health, {}, (c) => c.json({ status: 'ok' }));
   // The document's builder (and its JSON Schema converter) loads on first use, not at cold start.
-  app.get('/openapi.json', async (c) =>
+  mount(app, route.openApi, {}, async (c) =>
     c.json((await import('../openapi/document.ts')).openApiDocument(config)),
   );
 
-  app.post(
-    '/v1/invitations',
-    requireScope(keys, 'invitations:write'),
-    validated('json', invitationRequest),
-    async (c) => {
-      const { userName, ttlHours } = c.req.valid('json');
-      const issued = await issueInvitation(
-        { gateway: c.get('gateway'), config, clock },
-        userName,
-        ttlHours,
-      );
-      c.get('logger').info('admin.invitation_issued', {
-        keyName: c.get('apiKeyName'),
+  mount(app, route.issueInvitation, scoped(route.issueInvitation), async (c, { json }) => {
+    const issued = await issueInvitation(
+      { gateway: c.get('gateway'), config, clock },
+      json.userName,
+      json.ttlHours,
+    );
+    c.get('logger').info('admin.invitation_issued', {
+      keyName: c.get('apiKeyName'),
+      userName: issued.userName,
+      expiresAt: issued.expiresAt.toISOString(),
+      finishOnly: issued.finishOnly,
+    });
+    return c.json(
+      {
         userName: issued.userName,
+        url: issued.url,
         expiresAt: issued.expiresAt.toISOString(),
         finishOnly: issued.finishOnly,
-      });
-      return c.json(
-        {
-          userName: issued.userName,
-          url: issued.url,
-          expiresAt: issued.expiresAt.toISOString(),
-          finishOnly: issued.finishOnly,
-        },
-        201,
-      );
-    },
+      },
+      201,
+    );
+  });
+
+  mount(app, route.revokeInvitation, scoped(route.revokeInvitation), async (c, { params }) => {
+    await revokeInvitation({ gateway: c.get('gateway'), config }, params.userName);
+    c.get('logger').info('admin.invitation_revoked', {
+      keyName: c.get('apiKeyName'),
+      userName: params.userName,
+    });
+    return c.body(null, 204);
+  });
+
+  mount(app, route.userStatus, scoped(route.userStatus), async (c, { params }) =>
+    c.json(await userStatus({ gateway: c.get('gateway'), config, clock }, params.userName)),
   );
 
-  app.delete(
-    '/v1/invitations/:userName',
-    requireScope(keys, 'invitations:write'),
-    validated('param', userPathParams),
-    async (c) => {
-      const { userName } = c.req.valid('param');
-      await revokeInvitation({ gateway: c.get('gateway'), config }, userName);
-      c.get('logger').info('admin.invitation_revoked', { keyName: c.get('apiKeyName'), userName });
-      return c.body(null, 204);
-    },
-  );
-
-  app.get(
-    '/v1/users/:userName',
-    requireScope(keys, 'users:read'),
-    validated('param', userPathParams),
-    async (c) => {
-      const { userName } = c.req.valid('param');
-      return c.json(await userStatus({ gateway: c.get('gateway'), config, clock }, userName));
-    },
-  );
-
-  app.get(
-    '/v1/compliance/users-without-mfa',
-    requireScope(keys, 'compliance:read'),
-    validated('query', complianceQuery),
-    async (c) => {
-      const query = c.req.valid('query');
-      const inventory = new IamInventory(clients, { deadline: c.get('deadline') });
-      const report = await scanUsersWithoutMfa(
-        {
-          inventory,
-          forceMfaGroup: config.forceMfaGroup,
-          accountId: () => inventory.accountId(),
-          now: clock,
-          ...deps.scan,
-          // Leave the rest of the request's budget for the listings and per-user checks.
-          reportWaitMs: Math.min(
-            deps.scan?.reportWaitMs ?? DEFAULT_REPORT_WAIT_MS,
-            Math.max(0, c.get('deadline') - Date.now() - REPORT_WAIT_HEADROOM_MS),
-          ),
-        },
-        {
-          pathPrefix: query.pathPrefix,
-          consoleOnly: query.consoleOnly,
-          createdBefore: query.createdBefore ? new Date(query.createdBefore) : undefined,
-        },
-      );
-      c.get('logger').info('admin.compliance_report', {
-        keyName: c.get('apiKeyName'),
-        totalUsers: report.totalUsers,
-        usersWithoutMfa: report.users.length,
-        format: query.format,
-      });
-      if (query.format === 'csv') return csvResponse(report);
-      return c.json(report);
-    },
-  );
+  mount(app, route.usersWithoutMfa, scoped(route.usersWithoutMfa), async (c, { query }) => {
+    const inventory = new IamInventory(clients, { deadline: c.get('deadline') });
+    const report = await scanUsersWithoutMfa(
+      {
+        inventory,
+        forceMfaGroup: config.forceMfaGroup,
+        accountId: () => inventory.accountId(),
+        now: clock,
+        ...deps.scan,
+        // Leave the rest of the request's budget for the listings and per-user checks.
+        reportWaitMs: Math.min(
+          deps.scan?.reportWaitMs ?? DEFAULT_REPORT_WAIT_MS,
+          Math.max(0, c.get('deadline') - Date.now() - REPORT_WAIT_HEADROOM_MS),
+        ),
+      },
+      {
+        pathPrefix: query.pathPrefix,
+        consoleOnly: query.consoleOnly,
+        createdBefore: query.createdBefore ? new Date(query.createdBefore) : undefined,
+      },
+    );
+    c.get('logger').info('admin.compliance_report', {
+      keyName: c.get('apiKeyName'),
+      totalUsers: report.totalUsers,
+      usersWithoutMfa: report.users.length,
+      format: query.format,
+    });
+    if (query.format === 'csv') return csvResponse(report);
+    return c.json(report);
+  });
 
   return app;
 }

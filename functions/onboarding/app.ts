@@ -13,7 +13,6 @@ import {
   type EnrollmentDeps,
   enrollmentStatus,
 } from '../enrollment/enrollment.ts';
-import { activationRequest } from '../enrollment/schemas.ts';
 import { InvitationInvalidError } from '../errors.ts';
 import { limitBody, ONBOARDING_MAX_BODY_BYTES } from '../http/body-limit.ts';
 import { errorBody, onErrorHandler } from '../http/error-response.ts';
@@ -24,11 +23,12 @@ import {
   type RetryDelays,
   requestContext,
 } from '../http/request-context.ts';
+import { mount } from '../http/route.ts';
 import { securityHeaders } from '../http/security-headers.ts';
-import { validated } from '../http/validation.ts';
 import { type VerifiedInvitation, verifyInvitation } from '../invitations/invitations.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { WebAssets } from './assets.ts';
+import { onboardingRoutes } from './routes.ts';
 
 export interface OnboardingDeps {
   clients: IamClients;
@@ -60,15 +60,17 @@ export function createOnboardingApp(deps: OnboardingDeps) {
   app.onError(onErrorHandler(logger));
   app.notFound((c) => c.json(errorBody('not_found', 'No such route.'), 404));
 
+  const route = onboardingRoutes;
+
   // --- the page -------------------------------------------------------------------------
-  app.get('/', (c) => c.redirect('/onboard', 302));
-  app.get('/onboard', (c) => {
+  mount(app, route.root, {}, (c) => c.redirect('/onboard', 302));
+  mount(app, route.page, {}, (c) => {
     c.header('Cache-Control', 'no-cache');
     return c.html(assets.html);
   });
-  app.get('/assets/:file', (c) => {
+  mount(app, route.asset, {}, (c) => {
     // Own keys only: `constructor` or `__proto__` must not find Object's properties.
-    const name = c.req.param('file');
+    const name = c.req.param('file') ?? '';
     const file = Object.hasOwn(assets.files, name) ? assets.files[name] : undefined;
     if (!file) return c.json(errorBody('not_found', 'No such asset.'), 404);
     c.header('Content-Type', file.contentType);
@@ -94,6 +96,7 @@ export function createOnboardingApp(deps: OnboardingDeps) {
     }
     await next();
   };
+  const invited = { auth: requireInvitation, authAfterInput: true };
 
   const enrollmentDeps = (c: Context<OnboardingEnv>): EnrollmentDeps => ({
     gateway: c.get('gateway'),
@@ -103,45 +106,39 @@ export function createOnboardingApp(deps: OnboardingDeps) {
     accountAlias,
   });
 
-  app.get('/api/enrollment', requireInvitation, async (c) =>
+  mount(app, route.enrollmentStatus, invited, async (c) =>
     c.json(await enrollmentStatus(enrollmentDeps(c), c.get('invitation'))),
   );
 
-  app.post('/api/enrollment/device', requireInvitation, async (c) => {
+  mount(app, route.createDevice, invited, async (c) => {
     const device = await createDevice(enrollmentDeps(c), c.get('invitation'));
     c.header('Cache-Control', 'no-store');
     return c.json(device, 201);
   });
 
-  app.post(
-    '/api/enrollment/activate',
-    validated('json', activationRequest),
-    requireInvitation,
-    async (c) => {
-      const invitation = c.get('invitation');
-      const body = c.req.valid('json');
-      const log = c.get('logger');
-      const userName = invitation.user.userName;
-      try {
-        const result = await activate(enrollmentDeps(c), invitation, {
-          serialNumber: body.serialNumber,
-          codes:
-            body.code1 !== undefined && body.code2 !== undefined
-              ? { code1: body.code1, code2: body.code2 }
-              : undefined,
-        });
-        log.info('enrollment.activate', { userName, outcome: 'enrolled' });
-        return c.json(result);
-      } catch (error) {
-        log.warn('enrollment.activate', {
-          userName,
-          outcome: 'failed',
-          reason: error instanceof Error ? error.name : 'unknown',
-        });
-        throw error;
-      }
-    },
-  );
+  mount(app, route.activate, invited, async (c, { json: body }) => {
+    const invitation = c.get('invitation');
+    const log = c.get('logger');
+    const userName = invitation.user.userName;
+    try {
+      const result = await activate(enrollmentDeps(c), invitation, {
+        serialNumber: body.serialNumber,
+        codes:
+          body.code1 !== undefined && body.code2 !== undefined
+            ? { code1: body.code1, code2: body.code2 }
+            : undefined,
+      });
+      log.info('enrollment.activate', { userName, outcome: 'enrolled' });
+      return c.json(result);
+    } catch (error) {
+      log.warn('enrollment.activate', {
+        userName,
+        outcome: 'failed',
+        reason: error instanceof Error ? error.name : 'unknown',
+      });
+      throw error;
+    }
+  });
 
   return app;
 }

@@ -1,0 +1,105 @@
+// The admin function's routes, each defined once: app.ts mounts them, /openapi.json documents
+// them, and tests hold serverless.yml and the local server to them (see http/route.ts).
+
+import { ADMIN_MAX_BODY_BYTES } from '../http/body-limit.ts';
+import type { RouteSpec, RouteTable } from '../http/route.ts';
+import type { Scope } from './api-keys.ts';
+import {
+  complianceQuery,
+  complianceResponse,
+  invitationRequest,
+  invitationResponse,
+  userPathParams,
+  userStatusResponse,
+} from './schemas.ts';
+
+const NOT_MANAGED = 'No such user, or one outside the configured path (answered alike)';
+const BUSY = 'IAM is throttling; retry after Retry-After seconds';
+
+export const adminRoutes = {
+  issueInvitation: {
+    method: 'POST',
+    path: '/v1/invitations',
+    summary: 'Issue an onboarding link (revokes any earlier link for the user)',
+    auth: { apiKey: 'invitations:write' },
+    request: { json: invitationRequest },
+    responses: {
+      201: {
+        description:
+          'The link (finishOnly: it only finishes the force-MFA group step of an enrollment this service began)',
+        json: invitationResponse,
+      },
+      400: { description: 'Bad input' },
+      404: { description: NOT_MANAGED },
+      409: {
+        description:
+          'already_enrolled (the user has MFA), or too_many_tags (no room under IAM 50 tags per user)',
+      },
+      503: { description: BUSY },
+    },
+  },
+  revokeInvitation: {
+    method: 'DELETE',
+    path: '/v1/invitations/{userName}',
+    summary: "Revoke a user's pending onboarding link (idempotent)",
+    auth: { apiKey: 'invitations:write' },
+    request: { params: userPathParams },
+    responses: {
+      204: { description: 'Revoked (and its unassigned device deleted), or there was none' },
+      400: { description: 'Bad user name' },
+      404: { description: NOT_MANAGED },
+      503: { description: BUSY },
+    },
+  },
+  userStatus: {
+    method: 'GET',
+    path: '/v1/users/{userName}',
+    summary: "A user's MFA status",
+    auth: { apiKey: 'users:read' },
+    request: { params: userPathParams },
+    responses: {
+      200: { description: 'The status', json: userStatusResponse },
+      400: { description: 'Bad user name' },
+      404: { description: NOT_MANAGED },
+      503: { description: BUSY },
+    },
+  },
+  usersWithoutMfa: {
+    method: 'GET',
+    path: '/v1/compliance/users-without-mfa',
+    summary: 'IAM users with no MFA device of any kind, live',
+    description:
+      'Reads IAM live at list page size 1000 and the credential report (at most 4 hours old) for non-virtual devices and console access; `sources` says which figure came from where. `format=csv` returns the same rows as CSV (RFC 4180; cells starting with = + - @ are prefixed with an apostrophe).',
+    auth: { apiKey: 'compliance:read' },
+    request: { query: complianceQuery },
+    responses: {
+      200: {
+        description: 'The report',
+        json: complianceResponse,
+        other: { 'text/csv': { type: 'string' } },
+      },
+      400: { description: 'Bad query' },
+      503: { description: BUSY },
+    },
+  },
+  health: {
+    method: 'GET',
+    path: '/healthz',
+    summary: 'Liveness',
+    auth: 'public',
+    responses: { 200: { description: 'OK' } },
+  },
+  openApi: {
+    method: 'GET',
+    path: '/openapi.json',
+    summary: 'This document',
+    auth: 'public',
+    responses: { 200: { description: 'OpenAPI 3.1' } },
+  },
+} satisfies Record<string, RouteSpec<Scope>>;
+
+export const ADMIN_ROUTES: RouteTable = {
+  function: 'admin',
+  maxBodyBytes: ADMIN_MAX_BODY_BYTES,
+  routes: adminRoutes,
+};
