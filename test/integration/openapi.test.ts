@@ -2,8 +2,11 @@
 // schemas describe requests as the validators enforce them and answers as the routes give them.
 
 import { describe, expect, it } from 'vitest';
+import { ADMIN_ROUTES } from '../../functions/admin/routes.ts';
 import { createClients } from '../../functions/aws/clients.ts';
+import { routeKey, routeKeys } from '../../functions/http/route.ts';
 import { createOnboardingApp } from '../../functions/onboarding/app.ts';
+import { ONBOARDING_ROUTES } from '../../functions/onboarding/routes.ts';
 import { useAdmin } from '../support/admin.ts';
 
 type Schema = Record<string, unknown>;
@@ -90,18 +93,35 @@ interface Document {
   paths: Record<string, Record<string, Operation>>;
 }
 
-const DOCUMENTED_ROUTES = [
-  'POST /v1/invitations',
-  'DELETE /v1/invitations/{userName}',
-  'GET /v1/users/{userName}',
-  'GET /v1/compliance/users-without-mfa',
-  'GET /healthz',
-  'GET /openapi.json',
-  'GET /onboard',
-  'GET /api/enrollment',
-  'POST /api/enrollment/device',
-  'POST /api/enrollment/activate',
-];
+// The route tables are the one definition; the document and both apps must follow them.
+const TABLES = [ADMIN_ROUTES, ONBOARDING_ROUTES];
+const DOCUMENTED_ROUTES = TABLES.flatMap((table) =>
+  Object.values(table.routes)
+    .filter((route) => !route.undocumented)
+    .map(routeKey),
+);
+
+it('the route tables name the routes this service is known for', () => {
+  expect(DOCUMENTED_ROUTES).toEqual(
+    expect.arrayContaining([
+      'POST /v1/invitations',
+      'DELETE /v1/invitations/{userName}',
+      'GET /v1/users/{userName}',
+      'GET /v1/compliance/users-without-mfa',
+      'GET /healthz',
+      'GET /openapi.json',
+      'GET /onboard',
+      'GET /api/enrollment',
+      'POST /api/enrollment/device',
+      'POST /api/enrollment/activate',
+    ]),
+  );
+  expect(
+    TABLES.flatMap(routeKeys)
+      .filter((r) => !DOCUMENTED_ROUTES.includes(r))
+      .sort(),
+  ).toEqual(['GET /', 'GET /assets/{file}']);
+});
 
 describe('the OpenAPI document (GET /openapi.json)', () => {
   const f = useAdmin();
@@ -137,18 +157,22 @@ describe('the OpenAPI document (GET /openapi.json)', () => {
     );
     expect(documented.sort()).toEqual([...DOCUMENTED_ROUTES].sort());
 
-    // The apps themselves have no route the document leaves out (other than the redirect from
-    // / and the page's static files).
+    // Each app serves exactly its table's routes (the document leaves out the redirect from /
+    // and the page's static files).
     const onboarding = createOnboardingApp({
       clients: createClients({ iamEndpoint: f.emulator.url, stsEndpoint: f.emulator.url }),
       config: f.config,
       assets: { html: '', files: {} },
     });
-    const served = [...f.app.routes, ...onboarding.routes]
-      .filter((r) => r.method !== 'ALL')
-      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`)
-      .filter((r) => r !== 'GET /' && r !== 'GET /assets/{file}');
-    expect([...new Set(served)].sort()).toEqual([...DOCUMENTED_ROUTES].sort());
+    const served = (app: { routes: { method: string; path: string }[] }) => [
+      ...new Set(
+        app.routes
+          .filter((r) => r.method !== 'ALL')
+          .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`),
+      ),
+    ];
+    expect(served(f.app).sort()).toEqual(routeKeys(ADMIN_ROUTES).sort());
+    expect(served(onboarding).sort()).toEqual(routeKeys(ONBOARDING_ROUTES).sort());
   });
 
   it('declares the security schemes and the scope each admin route needs', async () => {
