@@ -2,6 +2,8 @@
 // server by the browser), is kept in sessionStorage so a reload works, removed from the
 // address bar, and sent to the API as a bearer token.
 
+// The API's shapes, from the schemas the enrollment API validates and documents with.
+import type { Enrolled, EnrollmentStatus, NewDevice } from '../functions/enrollment/schemas.ts';
 import {
   currentLang,
   isMessageKey,
@@ -12,25 +14,6 @@ import {
   t,
 } from './i18n.ts';
 
-interface Status {
-  userName: string;
-  accountId: string;
-  accountAlias: string | null;
-  status: 'invited' | 'enrolled';
-  inForceMfaGroup: boolean;
-  mfaDevices: { serialNumber: string }[];
-  invitationExpiresAt: string;
-}
-interface Device {
-  serialNumber: string;
-  secret: string;
-  otpauthUri: string;
-  qrSvg: string;
-}
-interface Enrolled {
-  serialNumber: string;
-  next: { consoleSignInUrl: string; cliCommand: string; mfaSerialNumber: string };
-}
 interface ApiError {
   status: number;
   code: string;
@@ -44,7 +27,7 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 
 let token: string | null = null;
 let userName = '';
-let device: Device | null = null;
+let device: NewDevice | null = null;
 let expiresAt: string | null = null;
 
 // ---- language --------------------------------------------------------------------------
@@ -193,7 +176,7 @@ function commandWords(command: string): (Node | string)[] {
   });
 }
 
-function showEnroll(status: Status): void {
+function showEnroll(status: EnrollmentStatus): void {
   userName = status.userName;
   const account = status.accountAlias
     ? `${status.accountAlias} (${status.accountId})`
@@ -204,7 +187,7 @@ function showEnroll(status: Status): void {
   show('enroll');
 }
 
-function renderDevice(d: Device): void {
+function renderDevice(d: NewDevice): void {
   device = d;
   const svg = new DOMParser().parseFromString(d.qrSvg, 'image/svg+xml').documentElement;
   svg.setAttribute('aria-hidden', 'true');
@@ -229,7 +212,7 @@ async function createDevice(): Promise<void> {
   button.disabled = true;
   clear($('enroll-error'));
   try {
-    renderDevice(await api<Device>('POST', '/api/enrollment/device'));
+    renderDevice(await api<NewDevice>('POST', '/api/enrollment/device'));
     button.hidden = true;
   } catch (error) {
     const e = error as ApiError;
@@ -282,7 +265,7 @@ async function submitCodes(event: SubmitEvent): Promise<void> {
 }
 
 /** Already enrolled (maybe the group step failed earlier): finish the remaining steps. */
-async function finish(status: Status): Promise<void> {
+async function finish(status: EnrollmentStatus): Promise<void> {
   userName = status.userName;
   say($('loading'), 'done.finishing');
   const serialNumber = status.mfaDevices[0]?.serialNumber ?? '';
@@ -332,7 +315,7 @@ async function start(): Promise<void> {
   if (!token) return showInvalid();
 
   try {
-    const status = await api<Status>('GET', '/api/enrollment');
+    const status = await api<EnrollmentStatus>('GET', '/api/enrollment');
     if (status.status === 'enrolled') return finish(status);
     showEnroll(status);
   } catch (error) {

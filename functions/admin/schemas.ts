@@ -1,18 +1,10 @@
-// The admin API's request and response shapes. Requests are validated with these at the edge;
-// the OpenAPI document is generated from the same schemas.
+// The admin API's request and response shapes, defined once: the route table (routes.ts)
+// validates requests with them and documents both; the domain's result types are inferred from
+// them, so a handler cannot answer what the document does not promise.
 
 import * as v from 'valibot';
 import { MAX_INVITATION_TTL_HOURS } from '../config.ts';
-import { isoDateTime } from '../http/validation.ts';
-
-export const userName = v.pipe(
-  v.string(),
-  v.minLength(1),
-  v.maxLength(64),
-  v.regex(/^[\w+=,.@-]+$/, 'must be an IAM user name (letters, digits and +=,.@_-)'),
-  v.description('IAM user name'),
-  v.metadata({ example: 'tanaka.hanako' }),
-);
+import { isoDateTime, mfaDevice, userName } from '../schemas.ts';
 
 export const invitationRequest = v.strictObject({
   userName,
@@ -48,11 +40,6 @@ export const invitationResponse = v.strictObject({
 });
 
 export const userPathParams = v.object({ userName });
-
-export const mfaDevice = v.strictObject({
-  serialNumber: v.string(),
-  enableDate: v.nullable(isoDateTime()),
-});
 
 export const userStatusResponse = v.strictObject({
   userName,
@@ -102,7 +89,9 @@ export const complianceQuery = v.strictObject({
   ),
 });
 
-const source = v.looseObject({ source: v.string() });
+const live = { source: v.literal('live'), at: isoDateTime() };
+
+const evidence = v.picklist(['live', 'credential-report', 'virtual-only']);
 
 export const complianceResponse = v.strictObject({
   accountId: v.string(),
@@ -114,11 +103,18 @@ export const complianceResponse = v.strictObject({
   ),
   sources: v.pipe(
     v.strictObject({
-      users: source,
-      virtualMfaDevices: source,
-      forceMfaGroup: source,
-      otherMfaDevicesAndConsoleAccess: source,
-      perUserChecks: source,
+      users: v.strictObject(live),
+      virtualMfaDevices: v.strictObject(live),
+      forceMfaGroup: v.strictObject({ ...live, groupName: v.string(), exists: v.boolean() }),
+      otherMfaDevicesAndConsoleAccess: v.variant('source', [
+        v.strictObject({ source: v.literal('credential-report'), generatedAt: isoDateTime() }),
+        v.strictObject({ source: v.literal('unavailable'), reason: v.string() }),
+      ]),
+      perUserChecks: v.strictObject({
+        source: v.literal('live'),
+        users: v.pipe(v.number(), v.safeInteger()),
+        skipped: v.pipe(v.number(), v.safeInteger()),
+      }),
     }),
     v.description('Where each figure came from and how fresh it is'),
   ),
@@ -132,7 +128,7 @@ export const complianceResponse = v.strictObject({
       consoleAccess: v.nullable(v.boolean()),
       inForceMfaGroup: v.boolean(),
       evidence: v.pipe(
-        v.picklist(['live', 'credential-report', 'virtual-only']),
+        evidence,
         v.description(
           'live: no device of any kind (per-user check); credential-report: no virtual device (live) and no other device in the credential report; virtual-only: no virtual device (live), other kinds not checked',
         ),
@@ -141,6 +137,9 @@ export const complianceResponse = v.strictObject({
   ),
 });
 
-export const errorResponse = v.strictObject({
-  error: v.looseObject({ code: v.string(), message: v.string() }),
-});
+export type InvitationRequest = v.InferOutput<typeof invitationRequest>;
+export type UserStatus = v.InferOutput<typeof userStatusResponse>;
+export type EnrollmentState = UserStatus['enrollment'];
+export type ComplianceReport = v.InferOutput<typeof complianceResponse>;
+export type UserWithoutMfa = ComplianceReport['users'][number];
+export type Evidence = v.InferOutput<typeof evidence>;

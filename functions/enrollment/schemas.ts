@@ -1,7 +1,9 @@
-// The enrollment API's request shapes, validated at the edge.
+// The enrollment API's request and response shapes, defined once: the route table
+// (onboarding/routes.ts) validates requests with them and documents both, the domain's result
+// types are inferred from them, and the page (web/app.ts) imports those types.
 
 import * as v from 'valibot';
-import { isoDateTime } from '../http/validation.ts';
+import { isoDateTime, mfaDevice } from '../schemas.ts';
 
 const code = v.pipe(v.string(), v.regex(/^[0-9]{6}$/, 'must be exactly six digits'));
 
@@ -24,14 +26,7 @@ export const activationRequest = v.pipe(
   ),
 );
 
-export type ActivationRequest = v.InferOutput<typeof activationRequest>;
-
-// Responses, for the OpenAPI document (strict: it promises exactly these fields).
-
-const mfaDevice = v.strictObject({
-  serialNumber: v.string(),
-  enableDate: v.nullable(isoDateTime()),
-});
+// Responses are strict: the document promises exactly these fields.
 
 export const enrollmentStatusResponse = v.strictObject({
   userName: v.string(),
@@ -42,7 +37,12 @@ export const enrollmentStatusResponse = v.strictObject({
   inForceMfaGroup: v.boolean(),
   mfaDevices: v.array(mfaDevice),
   invitationExpiresAt: isoDateTime(),
-  attemptsRemaining: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  attemptsRemaining: v.pipe(
+    v.number(),
+    v.integer(),
+    v.minValue(0),
+    v.description('Code submissions left before the link locks'),
+  ),
 });
 
 export const newDeviceResponse = v.strictObject({
@@ -68,3 +68,7 @@ export const activationResponse = v.strictObject({
     cliCommand: v.string(),
   }),
 });
+
+export type EnrollmentStatus = v.InferOutput<typeof enrollmentStatusResponse>;
+export type NewDevice = v.InferOutput<typeof newDeviceResponse>;
+export type Enrolled = v.InferOutput<typeof activationResponse>;

@@ -75,18 +75,3 @@ function typeName(value: unknown): string {
   if (typeof value === 'number' && Number.isNaN(value)) return 'NaN';
   return typeof value;
 }
-
-// ISO 8601 date-times as RFC 3339 has them: seconds required, any fraction, and a real calendar
-// day (leap years included), so the pattern in the OpenAPI document carries the whole check.
-const DATE = String.raw`(?:(?:\d\d[2468][048]|\d\d[13579][26]|\d\d0[48]|[02468][048]00|[13579][26]00)-02-29|\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|(?:02)-(?:0[1-9]|1\d|2[0-8])))`;
-const TIME = String.raw`(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?`;
-const UTC = new RegExp(`^${DATE}T(?:${TIME}(?:Z))$`);
-const WITH_OFFSET = new RegExp(`^${DATE}T(?:${TIME}(?:Z|([+-](?:[01]\\d|2[0-3]):[0-5]\\d)))$`);
-
-/** An ISO date-time string in UTC (`…Z`), or with `offset` also `±hh:mm`. */
-export const isoDateTime = ({ offset = false } = {}) =>
-  v.pipe(
-    v.string(),
-    v.regex(offset ? WITH_OFFSET : UTC, 'Invalid ISO datetime'),
-    v.metadata({ format: 'date-time' }),
-  );

@@ -7,10 +7,10 @@ import { toJsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
 import { SCOPES } from '../admin/api-keys.ts';
 import { ADMIN_ROUTES } from '../admin/routes.ts';
-import { errorResponse } from '../admin/schemas.ts';
 import type { Config } from '../config.ts';
 import type { ResponseSpec, RouteSpec, RouteTable } from '../http/route.ts';
 import { ONBOARDING_ROUTES } from '../onboarding/routes.ts';
+import { errorResponse } from '../schemas.ts';
 
 /**
  * A JSON Schema for one place in the document (OpenAPI 3.1 is JSON Schema 2020-12 already).

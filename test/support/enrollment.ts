@@ -15,22 +15,17 @@ import {
 } from '@aws-sdk/client-iam';
 import { expect } from 'vitest';
 import { ATTEMPT_TAG_PREFIX, INVITATION_TAG_KEY } from '../../functions/config.ts';
-import type {
-  Enrolled,
-  EnrollmentStatus,
-  NewDevice,
-} from '../../functions/enrollment/enrollment.ts';
+import type { Enrolled, EnrollmentStatus, NewDevice } from '../../functions/enrollment/schemas.ts';
 import { attemptsOf, invitationIn } from '../../functions/invitations/token.ts';
+import type { ErrorResponse } from '../../functions/schemas.ts';
 import { consecutiveCodes, type OnboardingFixture } from './onboarding.ts';
 
-// The bodies are the product's own types: a test reads exactly what the API promises.
+// The bodies are the types inferred from the API's schemas: a test reads exactly what it promises.
 export type DeviceBody = NewDevice;
 export type StatusBody = EnrollmentStatus;
 export type EnrolledBody = Enrolled;
 
-export interface ErrorBody {
-  error: { code: string; message: string; attemptsRemaining?: number };
-}
+export type ErrorBody = ErrorResponse;
 
 export const TANAKA = 'tanaka.hanako';
 export const SATO = 'sato.taro';
