@@ -14,13 +14,10 @@ import { type IssuedInvitation, issueInvitation } from '../functions/invitations
 import { createSweeper } from '../functions/invitations/sweep.ts';
 import { createLogger, type Logger } from '../functions/logger.ts';
 import { createOnboardingApp } from '../functions/onboarding/app.ts';
-import { FORCE_MFA_POLICY_NAME, forceMfaPolicyDocument } from '../infra/force-mfa-policy.ts';
 import { buildWebAssets } from '../infra/web-assets.ts';
+import { demoSeed } from './demo-account.ts';
 import { type RunningEmulator, type StartOptions, startEmulator } from './emulator/http-server.ts';
-import type { SeedSpec } from './emulator/seed.ts';
 
-export const DEMO_USERS = ['tanaka.hanako', 'sato.taro', 'new-hire'];
-export const DEMO_ACCOUNT_ALIAS = 'example-corp';
 /** As often as serverless.yml schedules the sweeper function. */
 const SWEEP_INTERVAL_MS = 15 * 60_000;
 
@@ -45,19 +42,6 @@ export interface LocalStack {
   apiKey: string;
   issueInvitation(userName: string, ttlHours?: number): Promise<IssuedInvitation>;
   stop(): Promise<void>;
-}
-
-export function demoSeed(groupName: string): SeedSpec {
-  return {
-    accountAlias: DEMO_ACCOUNT_ALIAS,
-    groups: [
-      {
-        name: groupName,
-        policies: [{ name: FORCE_MFA_POLICY_NAME, document: forceMfaPolicyDocument() }],
-      },
-    ],
-    users: DEMO_USERS.map((name) => ({ name, password: true })),
-  };
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {

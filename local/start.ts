@@ -2,7 +2,8 @@
 // endpoints in AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS), with a ready onboarding link.
 
 import { ConfigError } from '../functions/config.ts';
-import { DEMO_USERS, startLocalStack } from './dev-stack.ts';
+import { DEMO_USERS } from './demo-account.ts';
+import { startLocalStack } from './dev-stack.ts';
 
 async function main(): Promise<void> {
   const stack = await startLocalStack();

@@ -5,10 +5,9 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { FORCE_MFA_POLICY_NAME, forceMfaPolicyDocument } from '../../infra/force-mfa-policy.ts';
+import { DEMO_ACCESS_KEYS, DEMO_ACCOUNT_ALIAS, demoSeed } from '../demo-account.ts';
 import type { FaultConfig } from './faults.ts';
 import { type RunningEmulator, startEmulator } from './http-server.ts';
-import type { SeedSpec } from './seed.ts';
 
 const USAGE = `Usage: npm run emulator -- [options]
 
@@ -25,8 +24,9 @@ Options:
   --failure-rate <f>    Answer ServiceFailure (500) to a fraction f (0-1) of calls
   --drop-rate <f>       Reset the connection of a fraction f (0-1) of calls
   --totp-window <n>     TOTP steps (30 s) either side of now accepted for MFA codes
-  --seed-demo           Start with a demo account (alias "demo", group "force-mfa",
-                        a few users with and without MFA); ignored if the state is not empty
+  --seed-demo           Start with the demo account of npm start (alias "${DEMO_ACCOUNT_ALIAS}",
+                        group "force-mfa", users with and without MFA); ignored if the
+                        state is not empty
   -h, --help            Show this help
 `;
 
@@ -139,41 +139,6 @@ export function parseCli(argv: string[]): CliOptions {
   };
 }
 
-/** A small account to click through: one user enrolled, others still to enrol. */
-export const DEMO_SEED: SeedSpec = {
-  accountAlias: 'demo',
-  groups: [
-    {
-      name: 'force-mfa',
-      policies: [{ name: FORCE_MFA_POLICY_NAME, document: forceMfaPolicyDocument() }],
-    },
-  ],
-  users: [
-    {
-      name: 'alice',
-      groups: ['force-mfa'],
-      password: { lastUsed: new Date(Date.now() - 2 * 86_400_000).toISOString() },
-      mfa: ['virtual'],
-      accessKeyIds: ['AKIADEMOALICE0000001'],
-    },
-    {
-      name: 'bob',
-      groups: ['force-mfa'],
-      password: true,
-      accessKeyIds: ['AKIADEMOBOB000000001'],
-    },
-    {
-      name: 'carol',
-      path: '/engineering/',
-      groups: ['force-mfa'],
-      password: { lastUsed: new Date(Date.now() - 40 * 86_400_000).toISOString() },
-      accessKeyIds: ['AKIADEMOCAROL0000001'],
-    },
-    { name: 'dave', groups: ['force-mfa'], mfa: ['hardware'] },
-    { name: 'ci-deployer', path: '/service/', accessKeyIds: ['AKIADEMOCIDEPLOYER01'] },
-  ],
-};
-
 export async function main(argv: string[]): Promise<number> {
   let options: CliOptions;
   try {
@@ -215,12 +180,12 @@ export async function main(argv: string[]): Promise<number> {
   if (options.seedDemo) {
     const state = emulator.state;
     if (state.users.size === 0 && state.groups.size === 0) {
-      const summary = emulator.seed(DEMO_SEED);
+      const summary = emulator.seed(demoSeed('force-mfa', emulator.now()));
       console.log(
         `Seeded the demo account: ${summary.users} users, ${summary.groups} group(s), ${summary.devices} MFA devices.`,
       );
       console.log(
-        '  Sign requests with access key AKIADEMOBOB000000001 to act as bob (no MFA yet), AKIADEMOALICE0000001 as alice.',
+        `  Sign requests with access key ${DEMO_ACCESS_KEYS.bob} to act as bob (no MFA yet), ${DEMO_ACCESS_KEYS.alice} as alice.`,
       );
     } else {
       console.log('Not seeding the demo account: the loaded state is not empty.');

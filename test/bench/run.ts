@@ -21,7 +21,7 @@ import { issueInvitation } from '../../functions/invitations/invitations.ts';
 import { createLogger } from '../../functions/logger.ts';
 import { createOnboardingApp } from '../../functions/onboarding/app.ts';
 import { buildWebAssets } from '../../infra/web-assets.ts';
-import { demoSeed } from '../../local/dev-stack.ts';
+import { demoSeed } from '../../local/demo-account.ts';
 import { generateAccount } from '../../local/emulator/generate-account.ts';
 import { startEmulator } from '../../local/emulator/http-server.ts';
 import { totpCode, totpStep } from '../../local/emulator/totp.ts';

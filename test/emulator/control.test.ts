@@ -480,11 +480,16 @@ describe('the CLI (npm run emulator)', () => {
         'carol',
         'ci-deployer',
         'dave',
+        'new-hire',
+        'sato.taro',
+        'tanaka.hanako',
       ]);
       const { GroupName } =
         (await iam.send(new GetGroupCommand({ GroupName: 'force-mfa' }))).Group ?? {};
       expect(GroupName).toBe('force-mfa');
-      expect((await iam.send(new ListAccountAliasesCommand({}))).AccountAliases).toEqual(['demo']);
+      expect((await iam.send(new ListAccountAliasesCommand({}))).AccountAliases).toEqual([
+        'example-corp',
+      ]);
       const identity = await sts.send(new GetCallerIdentityCommand({}));
       expect(identity).toMatchObject({
         Account: '210987654321',

@@ -15,7 +15,7 @@ import type { Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../functions/admin/api-keys.ts';
 import { writeZip } from '../../infra/zip.ts';
-import { demoSeed } from '../../local/dev-stack.ts';
+import { demoSeed } from '../../local/demo-account.ts';
 import { useEmulator } from '../support/emulator.ts';
 import { type PackagedStack, packagedStack } from './support/packaged-stack.ts';
 

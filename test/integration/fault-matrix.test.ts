@@ -24,7 +24,7 @@ import { createClients } from '../../functions/aws/clients.ts';
 import { loadConfig, SERVICE_TAG_PREFIX } from '../../functions/config.ts';
 import { createLogger } from '../../functions/logger.ts';
 import { createOnboardingApp } from '../../functions/onboarding/app.ts';
-import { demoSeed } from '../../local/dev-stack.ts';
+import { demoSeed } from '../../local/demo-account.ts';
 import type { QueryRequest } from '../../local/emulator/emulator.ts';
 import type { ScriptedFault } from '../../local/emulator/faults.ts';
 import { startEmulator } from '../../local/emulator/http-server.ts';

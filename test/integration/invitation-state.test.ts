@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
 import { SERVICE_TAG_PREFIX } from '../../functions/config.ts';
-import { demoSeed } from '../../local/dev-stack.ts';
+import { demoSeed } from '../../local/demo-account.ts';
 import { type AdminFixture, tokenOf, useAdmin } from '../support/admin.ts';
 import { useEmulatorHooks } from '../support/emulator-hooks.ts';
 import {

@@ -13,7 +13,7 @@ import { createClients } from '../../functions/aws/clients.ts';
 import { ATTEMPT_TAG_PREFIX, INVITATION_TAG_KEY } from '../../functions/config.ts';
 import { createSweeper } from '../../functions/invitations/sweep.ts';
 import { createLogger } from '../../functions/logger.ts';
-import { demoSeed } from '../../local/dev-stack.ts';
+import { demoSeed } from '../../local/demo-account.ts';
 import { tokenOf, useAdmin } from '../support/admin.ts';
 import {
   deleteUser,

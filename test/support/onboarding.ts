@@ -12,7 +12,7 @@ import { createLogger } from '../../functions/logger.ts';
 import { createOnboardingApp } from '../../functions/onboarding/app.ts';
 import type { WebAssets } from '../../functions/onboarding/assets.ts';
 import { buildWebAssets } from '../../infra/web-assets.ts';
-import { demoSeed } from '../../local/dev-stack.ts';
+import { demoSeed } from '../../local/demo-account.ts';
 import { totpCode, totpStep } from '../../local/emulator/totp.ts';
 import { type EmulatorFixture, useEmulator } from './emulator.ts';
 
