@@ -2,6 +2,8 @@
 // which HTTP status and error code each becomes. None carries a secret in its message.
 // Each has a literal name: the bundles are minified, and class names do not survive that, while
 // the logs report errors by name.
+// Constructors that take an error code take it first, then the message, as the error envelope
+// `{"code","message"}` lists them.
 
 export abstract class AppError extends Error {
   abstract override readonly name: string;
@@ -28,8 +30,9 @@ export class TooManyAttemptsError extends AppError {
 export class BadInputError extends AppError {
   override readonly name = 'BadInputError';
   constructor(
+    /** `bad_request` for a malformed request; a more precise code where the client can act on it. */
+    readonly code: string,
     message: string,
-    readonly code = 'bad_request',
   ) {
     super(message);
   }

@@ -245,12 +245,12 @@ async function activateOwnDevice(
   if (!isEnabled(devices, request.serialNumber)) {
     if (request.serialNumber !== ownSerial) {
       throw new BadInputError(
-        'serialNumber does not name the device created for this invitation.',
         'unknown_device',
+        'serialNumber does not name the device created for this invitation.',
       );
     }
     if (verified.invitation.finishOnly) throw finishOnlyLink();
-    if (!request.codes) throw new BadInputError('code1 and code2 are required.', 'codes_required');
+    if (!request.codes) throw new BadInputError('codes_required', 'code1 and code2 are required.');
     if (verified.attemptsUsed >= config.maxCodeAttempts) throw new TooManyAttemptsError();
     latest = await enableWithinAttemptLimit(deps, verified, ownSerial, request.codes);
   }

@@ -15,10 +15,13 @@ export function validated<T extends AnySchema, Target extends keyof ValidationTa
 ) {
   return validator(target, async (value, c) => {
     if (target === 'json' && !/^application\/json\b/i.test(c.req.header('content-type') ?? '')) {
-      throw new BadInputError('The request body must be JSON (Content-Type: application/json).');
+      throw new BadInputError(
+        'bad_request',
+        'The request body must be JSON (Content-Type: application/json).',
+      );
     }
     const result = await v.safeParseAsync(schema, value, { message: describeProblem });
-    if (!result.success) throw new BadInputError(describeIssues(result.issues));
+    if (!result.success) throw new BadInputError('bad_request', describeIssues(result.issues));
     return result.output as v.InferOutput<T>;
   });
 }

@@ -76,6 +76,7 @@ export async function issueInvitation(
 ): Promise<IssuedInvitation> {
   if (!Number.isInteger(ttlHours) || ttlHours < 1 || ttlHours > MAX_INVITATION_TTL_HOURS) {
     throw new BadInputError(
+      'bad_request',
       `ttlHours must be a whole number from 1 to ${MAX_INVITATION_TTL_HOURS}.`,
     );
   }
