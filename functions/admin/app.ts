@@ -2,8 +2,7 @@
 // without MFA. Authenticated with scoped API keys; documented at /openapi.json.
 
 import { Hono } from 'hono/tiny';
-import type { IamClients } from '../aws/iam-gateway.ts';
-import { IamInventory } from '../aws/iam-inventory.ts';
+import type { IamClients } from '../aws/clients.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import { toCsv } from '../compliance/csv.ts';
 import {
@@ -12,6 +11,7 @@ import {
   scanUsersWithoutMfa,
 } from '../compliance/scan.ts';
 import type { Config } from '../config.ts';
+import { withProductErrors } from '../errors.ts';
 import { ADMIN_MAX_BODY_BYTES, limitBody } from '../http/body-limit.ts';
 import { errorBody, onErrorHandler } from '../http/error-response.ts';
 import { type RetryDelays, requestContext } from '../http/request-context.ts';
@@ -98,25 +98,26 @@ export function createAdminApp(deps: AdminDeps) {
   );
 
   mount(app, route.usersWithoutMfa, scoped(route.usersWithoutMfa), async (c, { query }) => {
-    const inventory = new IamInventory(clients, { deadline: c.get('deadline') });
-    const report = await scanUsersWithoutMfa(
-      {
-        inventory,
-        forceMfaGroup: config.forceMfaGroup,
-        accountId: () => inventory.accountId(),
-        now: clock,
-        ...deps.scan,
-        // Leave the rest of the request's budget for the listings and per-user checks.
-        reportWaitMs: Math.min(
-          deps.scan?.reportWaitMs ?? DEFAULT_REPORT_WAIT_MS,
-          Math.max(0, c.get('deadline') - Date.now() - REPORT_WAIT_HEADROOM_MS),
-        ),
-      },
-      {
-        pathPrefix: query.pathPrefix,
-        consoleOnly: query.consoleOnly,
-        createdBefore: query.createdBefore ? new Date(query.createdBefore) : undefined,
-      },
+    const report = await withProductErrors(() =>
+      scanUsersWithoutMfa(
+        {
+          gateway: c.get('gateway'),
+          inventory: c.get('inventory'),
+          forceMfaGroup: config.forceMfaGroup,
+          now: clock,
+          ...deps.scan,
+          // Leave the rest of the request's budget for the listings and per-user checks.
+          reportWaitMs: Math.min(
+            deps.scan?.reportWaitMs ?? DEFAULT_REPORT_WAIT_MS,
+            Math.max(0, c.get('deadline') - Date.now() - REPORT_WAIT_HEADROOM_MS),
+          ),
+        },
+        {
+          pathPrefix: query.pathPrefix,
+          consoleOnly: query.consoleOnly,
+          createdBefore: query.createdBefore ? new Date(query.createdBefore) : undefined,
+        },
+      ),
     );
     c.get('logger').info('admin.compliance_report', {
       keyName: c.get('apiKeyName'),

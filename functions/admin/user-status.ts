@@ -1,10 +1,12 @@
-// One user's MFA status for HR tooling: devices, force-MFA group membership, where the
-// enrollment stands and the latest invitation (GetUser, then two listings in parallel).
+// One user's MFA status for HR tooling (GET /v1/users/{userName}): their MFA devices, force-MFA
+// group membership, where the enrollment stands and the current invitation, if any (GetUser,
+// then two listings in parallel). A user outside the user path is answered as an unknown one.
 
-import { aboutUser, type IamGateway } from '../aws/iam-gateway.ts';
+import type { IamGateway } from '../aws/iam-gateway.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { isInGroup, ownSerialNumber } from '../enrollment/own-device.ts';
+import { aboutUser, withProductErrors } from '../errors.ts';
 import { attemptsLeft, managedUser } from '../invitations/invitations.ts';
 import { attemptsOf, invitationIn } from '../invitations/token.ts';
 
@@ -35,7 +37,11 @@ export interface UserStatusDeps {
   clock: Clock;
 }
 
-export async function userStatus(
+export function userStatus(deps: UserStatusDeps, userName: string): Promise<UserStatus> {
+  return withProductErrors(() => readStatus(deps, userName));
+}
+
+async function readStatus(
   { gateway, config, clock }: UserStatusDeps,
   userName: string,
 ): Promise<UserStatus> {

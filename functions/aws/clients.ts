@@ -5,7 +5,12 @@
 
 import { IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient, STSClientConfig } from '@aws-sdk/client-sts';
-import type { IamClients } from './iam-gateway.ts';
+
+export interface IamClients {
+  iam: IAMClient;
+  /** Created on first use (see lazySts). */
+  sts: { get(): Promise<STSClient>; destroy(): void };
+}
 
 export interface ClientOptions {
   iamEndpoint?: string;

@@ -1,5 +1,6 @@
-// The one module that knows the AWS SDK. It sends IAM/STS commands with retries inside the
-// request's deadline and turns SDK exceptions into IamError kinds the domain can reason about.
+// IAM calls about one user and the service's devices (plus the account alias and id): SDK
+// commands in, plain values out. Each call goes through an IamCaller (retries inside the
+// deadline, failures as IamError kinds); what a kind means is for the domain to say.
 
 import {
   AddUserToGroupCommand,
@@ -7,79 +8,16 @@ import {
   DeleteVirtualMFADeviceCommand,
   EnableMFADeviceCommand,
   GetUserCommand,
-  type IAMClient,
   ListAccountAliasesCommand,
   ListGroupsForUserCommand,
   ListMFADevicesCommand,
   TagUserCommand,
   UntagUserCommand,
 } from '@aws-sdk/client-iam';
-import type { STSClient } from '@aws-sdk/client-sts';
-import { AppError, ServiceUnavailableError, UserNotFoundError } from '../errors.ts';
-import {
-  classify,
-  RetriesExhaustedError,
-  type RetryOptions,
-  type RetryPolicy,
-  withRetries,
-} from './retry.ts';
-
-export type IamErrorKind =
-  | 'not-found'
-  | 'already-exists'
-  | 'delete-conflict'
-  | 'invalid-code'
-  | 'limit-exceeded'
-  | 'invalid-input'
-  | 'access-denied'
-  | 'report-not-ready'
-  /** A 500 or a dropped connection on a call not retried: it may or may not have been done. */
-  | 'unknown-outcome'
-  | 'other';
-
-/** An IAM error the retries could not (or must not) absorb, by kind. */
-export class IamError extends Error {
-  override name = 'IamError';
-  constructor(
-    readonly kind: IamErrorKind,
-    readonly awsCode: string,
-    readonly operation: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${operation} failed with ${awsCode}`, options);
-  }
-}
-
-export const isIamError = (error: unknown, kind: IamErrorKind): error is IamError =>
-  error instanceof IamError && error.kind === kind;
-
-/**
- * Runs an IAM call about one user: NoSuchEntity there means the user does not exist (or was
- * deleted mid-request), which callers answer with a 404, never a 500.
- */
-export async function aboutUser<T>(userName: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (isIamError(error, 'not-found')) throw new UserNotFoundError(userName, { cause: error });
-    throw error;
-  }
-}
-
-const KINDS: Record<string, IamErrorKind> = {
-  NoSuchEntityException: 'not-found',
-  EntityAlreadyExistsException: 'already-exists',
-  DeleteConflictException: 'delete-conflict',
-  InvalidAuthenticationCodeException: 'invalid-code',
-  LimitExceededException: 'limit-exceeded',
-  InvalidInputException: 'invalid-input',
-  ValidationError: 'invalid-input',
-  AccessDenied: 'access-denied',
-  AccessDeniedException: 'access-denied',
-  CredentialReportNotPresentException: 'report-not-ready',
-  CredentialReportNotReadyException: 'report-not-ready',
-  CredentialReportExpiredException: 'report-not-ready',
-};
+import type { IamClients } from './clients.ts';
+import { IamCaller } from './iam-caller.ts';
+import { IamError } from './iam-error.ts';
+import type { RetryOptions } from './retry.ts';
 
 export interface IamUser {
   userName: string;
@@ -95,12 +33,6 @@ export interface MfaDevice {
   enableDate?: Date;
 }
 
-export interface IamClients {
-  iam: IAMClient;
-  /** Created on first use (see clients.ts). */
-  sts: { get(): Promise<STSClient>; destroy(): void };
-}
-
 /** The account id inside an IAM ARN (`arn:aws:iam::123456789012:user/…`). */
 export function accountIdFromArn(arn: string): string {
   const accountId = arn.split(':')[4] ?? '';
@@ -108,26 +40,25 @@ export function accountIdFromArn(arn: string): string {
   return accountId;
 }
 
-/** Seconds a client is told to wait when IAM keeps failing. */
-export const RETRY_AFTER_SECONDS = 5;
-
 export class IamGateway {
-  constructor(
-    protected readonly clients: IamClients,
-    private readonly retry: RetryOptions,
-  ) {}
+  private readonly caller: IamCaller;
+
+  constructor(clients: IamClients, retry: RetryOptions) {
+    this.caller = new IamCaller(clients, retry);
+  }
 
   /** This gateway with `ms` more time: for clean-up the request's deadline must not cut short. */
   withGrace(ms: number): IamGateway {
-    return new IamGateway(this.clients, {
-      ...this.retry,
-      deadline: Math.max(this.retry.deadline, Date.now()) + ms,
+    const { clients, retry } = this.caller;
+    return new IamGateway(clients, {
+      ...retry,
+      deadline: Math.max(retry.deadline, Date.now()) + ms,
     });
   }
 
   async getUser(userName: string): Promise<IamUser> {
-    const { User } = await this.send('GetUser', () =>
-      this.clients.iam.send(new GetUserCommand({ UserName: userName })),
+    const { User } = await this.caller.send('GetUser', (iam) =>
+      iam.send(new GetUserCommand({ UserName: userName })),
     );
     if (!User) throw new IamError('other', 'EmptyResponse', 'GetUser');
     return {
@@ -141,46 +72,35 @@ export class IamGateway {
   }
 
   async tagUser(userName: string, key: string, value: string): Promise<void> {
-    await this.send('TagUser', () =>
-      this.clients.iam.send(
-        new TagUserCommand({ UserName: userName, Tags: [{ Key: key, Value: value }] }),
-      ),
+    await this.caller.send('TagUser', (iam) =>
+      iam.send(new TagUserCommand({ UserName: userName, Tags: [{ Key: key, Value: value }] })),
     );
   }
 
   /** Removes these tag keys (absent ones are no error). */
   async untagUser(userName: string, keys: string[]): Promise<void> {
-    await this.send('UntagUser', () =>
-      this.clients.iam.send(new UntagUserCommand({ UserName: userName, TagKeys: keys })),
+    await this.caller.send('UntagUser', (iam) =>
+      iam.send(new UntagUserCommand({ UserName: userName, TagKeys: keys })),
     );
   }
 
   /** Every MFA device of any type enabled for the user. */
   async listMfaDevices(userName: string): Promise<MfaDevice[]> {
-    const devices: MfaDevice[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.send('ListMFADevices', () =>
-        this.clients.iam.send(new ListMFADevicesCommand({ UserName: userName, Marker: marker })),
-      );
-      for (const d of page.MFADevices ?? [])
-        devices.push({ serialNumber: d.SerialNumber ?? '', enableDate: d.EnableDate });
-      marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker);
-    return devices;
+    const devices = await this.caller.paginate(
+      'ListMFADevices',
+      (iam, Marker) => iam.send(new ListMFADevicesCommand({ UserName: userName, Marker })),
+      (page) => page.MFADevices,
+    );
+    return devices.map((d) => ({ serialNumber: d.SerialNumber ?? '', enableDate: d.EnableDate }));
   }
 
   async listGroupsForUser(userName: string): Promise<string[]> {
-    const groups: string[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.send('ListGroupsForUser', () =>
-        this.clients.iam.send(new ListGroupsForUserCommand({ UserName: userName, Marker: marker })),
-      );
-      for (const g of page.Groups ?? []) if (g.GroupName) groups.push(g.GroupName);
-      marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker);
-    return groups;
+    const groups = await this.caller.paginate(
+      'ListGroupsForUser',
+      (iam, Marker) => iam.send(new ListGroupsForUserCommand({ UserName: userName, Marker })),
+      (page) => page.Groups,
+    );
+    return groups.flatMap((g) => (g.GroupName ? [g.GroupName] : []));
   }
 
   /** Returns the device's serial number and its base32 seed (the seed is never stored). */
@@ -189,8 +109,8 @@ export class IamGateway {
     name: string,
     tags: Record<string, string> = {},
   ): Promise<{ serialNumber: string; seed: string }> {
-    const { VirtualMFADevice } = await this.send('CreateVirtualMFADevice', () =>
-      this.clients.iam.send(
+    const { VirtualMFADevice } = await this.caller.send('CreateVirtualMFADevice', (iam) =>
+      iam.send(
         new CreateVirtualMFADeviceCommand({
           Path: path,
           VirtualMFADeviceName: name,
@@ -207,15 +127,16 @@ export class IamGateway {
   }
 
   async deleteVirtualMfaDevice(serialNumber: string): Promise<void> {
-    await this.send('DeleteVirtualMFADevice', () =>
-      this.clients.iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: serialNumber })),
+    await this.caller.send('DeleteVirtualMFADevice', (iam) =>
+      iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: serialNumber })),
     );
   }
 
   /**
    * Only calls IAM refused outright (throttling, ConcurrentModification...) are repeated: a repeat
    * after a 500 or a dropped connection could be a second code check. `beforeRetry` runs before
-   * each repeat, so a caller can stop when what it checked has changed meanwhile.
+   * each repeat, so a caller can stop when what it checked has changed meanwhile; what it throws
+   * comes out of here unchanged.
    */
   async enableMfaDevice(
     userName: string,
@@ -223,10 +144,10 @@ export class IamGateway {
     codes: { code1: string; code2: string },
     beforeRetry?: () => Promise<void>,
   ): Promise<void> {
-    await this.send(
+    await this.caller.send(
       'EnableMFADevice',
-      () =>
-        this.clients.iam.send(
+      (iam) =>
+        iam.send(
           new EnableMFADeviceCommand({
             UserName: userName,
             SerialNumber: serialNumber,
@@ -239,16 +160,14 @@ export class IamGateway {
   }
 
   async addUserToGroup(groupName: string, userName: string): Promise<void> {
-    await this.send('AddUserToGroup', () =>
-      this.clients.iam.send(
-        new AddUserToGroupCommand({ GroupName: groupName, UserName: userName }),
-      ),
+    await this.caller.send('AddUserToGroup', (iam) =>
+      iam.send(new AddUserToGroupCommand({ GroupName: groupName, UserName: userName })),
     );
   }
 
   async accountAlias(): Promise<string | undefined> {
-    const { AccountAliases } = await this.send('ListAccountAliases', () =>
-      this.clients.iam.send(new ListAccountAliasesCommand({})),
+    const { AccountAliases } = await this.caller.send('ListAccountAliases', (iam) =>
+      iam.send(new ListAccountAliasesCommand({})),
     );
     return AccountAliases?.[0];
   }
@@ -257,35 +176,12 @@ export class IamGateway {
   async accountId(): Promise<string> {
     const [{ GetCallerIdentityCommand }, sts] = await Promise.all([
       import('@aws-sdk/client-sts'),
-      this.clients.sts.get(),
+      this.caller.sts(),
     ]);
-    const { Account } = await this.send('GetCallerIdentity', () =>
+    const { Account } = await this.caller.send('GetCallerIdentity', () =>
       sts.send(new GetCallerIdentityCommand({})),
     );
     if (!Account) throw new IamError('other', 'EmptyResponse', 'GetCallerIdentity');
     return Account;
   }
-
-  /** Sends one command with retries; translates what is left into IamError / 503. */
-  protected async send<T>(
-    operation: string,
-    attempt: () => Promise<T>,
-    policy?: RetryPolicy,
-  ): Promise<T> {
-    try {
-      return await withRetries(operation, attempt, this.retry, policy);
-    } catch (error) {
-      throw translate(operation, error);
-    }
-  }
-}
-
-function translate(operation: string, error: unknown): Error {
-  // The product's own errors (thrown by a beforeRetry check) pass through unchanged.
-  if (error instanceof AppError) return error;
-  if (error instanceof RetriesExhaustedError)
-    return new ServiceUnavailableError(RETRY_AFTER_SECONDS, { cause: error });
-  const name = error instanceof Error ? error.name : 'Unknown';
-  const kind = classify(error) === 'no' ? (KINDS[name] ?? 'other') : 'unknown-outcome';
-  return new IamError(kind, name, operation, { cause: error });
 }

@@ -1,5 +1,7 @@
-// Account-wide IAM listings for the admin function: every call at IAM's largest page size
-// (1000), so an account at the 5,000-user quota is read in a handful of calls.
+// The IAM reads only the admin and sweeper functions make: account-wide listings at IAM's
+// largest page size (1000), so an account at the 5,000-user quota is read in a handful of calls,
+// the credential report, and the few per-user and per-device reads the compliance scan and the
+// sweeper add to them. Each call goes through an IamCaller, as the gateway's do.
 
 import {
   GenerateCredentialReportCommand,
@@ -11,7 +13,10 @@ import {
   ListVirtualMFADevicesCommand,
   type VirtualMFADevice,
 } from '@aws-sdk/client-iam';
-import { IamError, IamGateway, isIamError } from './iam-gateway.ts';
+import type { IamClients } from './clients.ts';
+import { IamCaller } from './iam-caller.ts';
+import { IamError, isIamError } from './iam-error.ts';
+import type { RetryOptions } from './retry.ts';
 
 const PAGE_SIZE = 1000;
 
@@ -31,29 +36,28 @@ export interface CredentialReport {
   generatedAt: Date;
 }
 
-export class IamInventory extends IamGateway {
+export class IamInventory {
+  private readonly caller: IamCaller;
+
+  constructor(clients: IamClients, retry: RetryOptions) {
+    this.caller = new IamCaller(clients, retry);
+  }
+
   async listUsers(pathPrefix?: string): Promise<ListedUser[]> {
-    const users: ListedUser[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.send('ListUsers', () =>
-        this.clients.iam.send(
-          new ListUsersCommand({ PathPrefix: pathPrefix, Marker: marker, MaxItems: PAGE_SIZE }),
-        ),
-      );
-      for (const u of page.Users ?? []) {
-        users.push({
-          userName: u.UserName ?? '',
-          userId: u.UserId ?? '',
-          arn: u.Arn ?? '',
-          path: u.Path ?? '/',
-          createDate: u.CreateDate ?? new Date(0),
-          passwordLastUsed: u.PasswordLastUsed,
-        });
-      }
-      marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker);
-    return users;
+    const users = await this.caller.paginate(
+      'ListUsers',
+      (iam, Marker) =>
+        iam.send(new ListUsersCommand({ PathPrefix: pathPrefix, Marker, MaxItems: PAGE_SIZE })),
+      (page) => page.Users,
+    );
+    return users.map((u) => ({
+      userName: u.UserName ?? '',
+      userId: u.UserId ?? '',
+      arn: u.Arn ?? '',
+      path: u.Path ?? '/',
+      createDate: u.CreateDate ?? new Date(0),
+      passwordLastUsed: u.PasswordLastUsed,
+    }));
   }
 
   /** Names of the users that have a virtual MFA device enabled (live). */
@@ -68,61 +72,47 @@ export class IamInventory extends IamGateway {
     return devices.flatMap((d) => (d.SerialNumber ? [d.SerialNumber] : []));
   }
 
-  private async virtualMfaDevices(status: 'Assigned' | 'Unassigned'): Promise<VirtualMFADevice[]> {
-    const devices: VirtualMFADevice[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.send('ListVirtualMFADevices', () =>
-        this.clients.iam.send(
+  private virtualMfaDevices(status: 'Assigned' | 'Unassigned'): Promise<VirtualMFADevice[]> {
+    return this.caller.paginate(
+      'ListVirtualMFADevices',
+      (iam, Marker) =>
+        iam.send(
           new ListVirtualMFADevicesCommand({
             AssignmentStatus: status,
-            Marker: marker,
+            Marker,
             MaxItems: PAGE_SIZE,
           }),
         ),
-      );
-      devices.push(...(page.VirtualMFADevices ?? []));
-      marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker);
-    return devices;
+      (page) => page.VirtualMFADevices,
+    );
   }
 
   /** A virtual MFA device's tags (the service's own devices carry at most a few). */
   async mfaDeviceTags(serialNumber: string): Promise<Record<string, string>> {
-    const tags: Record<string, string> = {};
-    let marker: string | undefined;
-    do {
-      const page = await this.send('ListMFADeviceTags', () =>
-        this.clients.iam.send(
-          new ListMFADeviceTagsCommand({ SerialNumber: serialNumber, Marker: marker }),
-        ),
-      );
-      for (const t of page.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
-      marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker);
-    return tags;
+    const tags = await this.caller.paginate(
+      'ListMFADeviceTags',
+      (iam, Marker) =>
+        iam.send(new ListMFADeviceTagsCommand({ SerialNumber: serialNumber, Marker })),
+      (page) => page.Tags,
+    );
+    return Object.fromEntries(tags.flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : [])));
   }
 
   /** Names of the group's members. */
   async groupMembers(groupName: string): Promise<Set<string>> {
-    const names = new Set<string>();
-    let marker: string | undefined;
-    do {
-      const page = await this.send('GetGroup', () =>
-        this.clients.iam.send(
-          new GetGroupCommand({ GroupName: groupName, Marker: marker, MaxItems: PAGE_SIZE }),
-        ),
-      );
-      for (const u of page.Users ?? []) if (u.UserName) names.add(u.UserName);
-      marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker);
-    return names;
+    const users = await this.caller.paginate(
+      'GetGroup',
+      (iam, Marker) =>
+        iam.send(new GetGroupCommand({ GroupName: groupName, Marker, MaxItems: PAGE_SIZE })),
+      (page) => page.Users,
+    );
+    return new Set(users.flatMap((u) => (u.UserName ? [u.UserName] : [])));
   }
 
   async hasLoginProfile(userName: string): Promise<boolean> {
     try {
-      await this.send('GetLoginProfile', () =>
-        this.clients.iam.send(new GetLoginProfileCommand({ UserName: userName })),
+      await this.caller.send('GetLoginProfile', (iam) =>
+        iam.send(new GetLoginProfileCommand({ UserName: userName })),
       );
       return true;
     } catch (error) {
@@ -132,8 +122,8 @@ export class IamInventory extends IamGateway {
   }
 
   async generateCredentialReport(): Promise<CredentialReportState> {
-    const { State } = await this.send('GenerateCredentialReport', () =>
-      this.clients.iam.send(new GenerateCredentialReportCommand({})),
+    const { State } = await this.caller.send('GenerateCredentialReport', (iam) =>
+      iam.send(new GenerateCredentialReportCommand({})),
     );
     if (State !== 'STARTED' && State !== 'INPROGRESS' && State !== 'COMPLETE') {
       throw new IamError('other', 'UnexpectedState', 'GenerateCredentialReport');
@@ -144,8 +134,8 @@ export class IamInventory extends IamGateway {
   /** The current report, or undefined while none is ready (not present, in progress, expired). */
   async getCredentialReport(): Promise<CredentialReport | undefined> {
     try {
-      const out = await this.send('GetCredentialReport', () =>
-        this.clients.iam.send(new GetCredentialReportCommand({})),
+      const out = await this.caller.send('GetCredentialReport', (iam) =>
+        iam.send(new GetCredentialReportCommand({})),
       );
       if (!out.Content || !out.GeneratedTime) return undefined;
       return { csv: Buffer.from(out.Content).toString('utf8'), generatedAt: out.GeneratedTime };

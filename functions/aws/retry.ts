@@ -1,6 +1,9 @@
 // Retries of IAM calls with full-jitter exponential backoff, bounded by the request's deadline
 // so that all IAM work of one request fits inside API Gateway's 30 s limit. The SDK clients
-// are created with maxAttempts 1: this module is the only place calls are retried.
+// are created with maxAttempts 1: this module is the only place calls are retried, and what the
+// retries cannot absorb leaves it as an IamError (iam-error.ts).
+
+import { errorName, IamError, iamErrorOf } from './iam-error.ts';
 
 export interface RetryOptions {
   /** Epoch ms after which no new attempt starts. */
@@ -21,11 +24,15 @@ export interface RetryPolicy {
    * its caller settles the outcome and answers 503 instead (docs/invitation-state.md).
    */
   retryUnknownOutcome: boolean;
-  /** Runs before each repeat; what it throws ends the retries (e.g. "the invitation changed"). */
+  /**
+   * Runs before each repeat; what it throws ends the retries and leaves withRetries unchanged
+   * (e.g. "the invitation changed"): it is the caller's error, not IAM's.
+   */
   beforeRetry?: () => Promise<void>;
 }
 
-export class RetriesExhaustedError extends Error {
+/** The cause of an `unavailable` IamError: how many tries were made. */
+class RetriesExhaustedError extends Error {
   override name = 'RetriesExhaustedError';
   constructor(
     readonly operation: string,
@@ -88,6 +95,11 @@ export function classify(error: unknown): Retryability {
   return 'no';
 }
 
+/**
+ * Runs `attempt` until it succeeds, retrying what `classify` allows. Throws an IamError: the kind
+ * of a final SDK error, `unknown-outcome` for one that may have been done and must not be
+ * repeated, or `unavailable` when the next try would start past the deadline.
+ */
 export async function withRetries<T>(
   operation: string,
   attempt: () => Promise<T>,
@@ -103,13 +115,19 @@ export async function withRetries<T>(
       return await attempt();
     } catch (error) {
       const kind = classify(error);
-      if (kind === 'no' || (kind === 'transient' && !policy.retryUnknownOutcome)) throw error;
+      if (kind === 'no') throw iamErrorOf(operation, error);
+      if (kind === 'transient' && !policy.retryUnknownOutcome)
+        throw new IamError('unknown-outcome', errorName(error), operation, { cause: error });
       const base =
         kind === 'throttling' ? (options.throttleBaseDelayMs ?? 400) : (options.baseDelayMs ?? 100);
       const delay = random() * Math.min(maxDelay, base * 2 ** i);
-      if (now() + delay >= options.deadline)
-        throw new RetriesExhaustedError(operation, i + 1, error);
+      if (now() + delay >= options.deadline) {
+        throw new IamError('unavailable', errorName(error), operation, {
+          cause: new RetriesExhaustedError(operation, i + 1, error),
+        });
+      }
       await sleep(delay);
+      // Not the attempt's error: what the caller's check throws passes through as it is.
       await policy.beforeRetry?.();
     }
   }

@@ -8,7 +8,8 @@
 //   per-user calls only for users the report cannot settle (created after it), bounded.
 // A user lacks MFA when no device of any kind is enabled. Each row says how it was decided.
 
-import { accountIdFromArn, isIamError } from '../aws/iam-gateway.ts';
+import { isIamError } from '../aws/iam-error.ts';
+import { accountIdFromArn, type IamGateway } from '../aws/iam-gateway.ts';
 import type { CredentialReport, IamInventory, ListedUser } from '../aws/iam-inventory.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import { type CredentialReportRow, parseCredentialReport } from './credential-report.ts';
@@ -22,10 +23,10 @@ export interface ScanOptions {
 }
 
 export interface ScanDeps {
+  /** For the per-user device listings and, when no user ARN names it, the account id. */
+  gateway: IamGateway;
   inventory: IamInventory;
   forceMfaGroup: string;
-  /** Asked only when no user ARN names the account (an empty account or path). */
-  accountId: () => Promise<string>;
   now?: Clock;
   sleep?: (ms: number) => Promise<void>;
   /** How long to wait for a credential report that is being generated. */
@@ -88,7 +89,8 @@ export async function scanUsersWithoutMfa(
     freshCredentialReport(deps),
   ]);
   const firstUser = users[0];
-  const accountId = firstUser ? accountIdFromArn(firstUser.arn) : await deps.accountId();
+  // STS is asked only when no user ARN names the account (an empty account or path).
+  const accountId = firstUser ? accountIdFromArn(firstUser.arn) : await deps.gateway.accountId();
   const reportRows = report
     ? parseCredentialReport(report.csv)
     : new Map<string, CredentialReportRow>();
@@ -116,7 +118,7 @@ export async function scanUsersWithoutMfa(
   const results = await mapLimited(checked, CHECK_CONCURRENCY, async (user) => {
     try {
       const [devices, consoleAccess] = await Promise.all([
-        deps.inventory.listMfaDevices(user.userName),
+        deps.gateway.listMfaDevices(user.userName),
         deps.inventory.hasLoginProfile(user.userName),
       ]);
       return devices.length > 0 ? undefined : toRow(user, group.members, consoleAccess, 'live');

@@ -5,23 +5,21 @@
 // Code checks go through the invitation's attempt reservations (invitations.ts); why the whole
 // flow holds under concurrency is in docs/invitation-state.md.
 
-import {
-  aboutUser,
-  accountIdFromArn,
-  type IamGateway,
-  isIamError,
-  RETRY_AFTER_SECONDS,
-} from '../aws/iam-gateway.ts';
+import { isIamError } from '../aws/iam-error.ts';
+import { accountIdFromArn, type IamGateway } from '../aws/iam-gateway.ts';
 import type { Clock } from '../clock.ts';
 import { type Config, INVITATION_TAG_KEY, TAGS_PER_USER } from '../config.ts';
 import {
+  aboutUser,
   BadInputError,
   ConflictError,
   InvalidCodeError,
   InvitationInvalidError,
+  RETRY_AFTER_SECONDS,
   ServiceUnavailableError,
   TooManyAttemptsError,
   UserNotFoundError,
+  withProductErrors,
 } from '../errors.ts';
 import {
   attemptsLeft,
@@ -107,16 +105,24 @@ export function accountLabel(account: AccountInfo): string {
   return account.accountAlias ?? account.accountId;
 }
 
-export async function enrollmentStatus(
+export function enrollmentStatus(
+  deps: EnrollmentDeps,
+  verified: VerifiedInvitation,
+): Promise<EnrollmentStatus> {
+  return withProductErrors(() => readStatus(deps, verified));
+}
+
+async function readStatus(
   deps: EnrollmentDeps,
   verified: VerifiedInvitation,
 ): Promise<EnrollmentStatus> {
   const { gateway, config } = deps;
   const userName = verified.user.userName;
-  const [account, devices, groups] = await Promise.all([
+  const [account, [devices, groups]] = await Promise.all([
     accountOf(deps, verified),
-    aboutUser(userName, () => gateway.listMfaDevices(userName)),
-    aboutUser(userName, () => gateway.listGroupsForUser(userName)),
+    aboutUser(userName, () =>
+      Promise.all([gateway.listMfaDevices(userName), gateway.listGroupsForUser(userName)]),
+    ),
   ]);
   return {
     userName,
@@ -139,10 +145,14 @@ export async function enrollmentStatus(
  * The seed is handed out only if the invitation is still current once the device exists: a
  * revoke, reissue, success or lock that landed meanwhile deletes it instead.
  */
-export async function createDevice(
+export function createDevice(
   deps: EnrollmentDeps,
   verified: VerifiedInvitation,
 ): Promise<NewDevice> {
+  return withProductErrors(() => makeDevice(deps, verified));
+}
+
+async function makeDevice(deps: EnrollmentDeps, verified: VerifiedInvitation): Promise<NewDevice> {
   const { gateway, config } = deps;
   if (verified.invitation.finishOnly) throw finishOnlyLink();
   // Locked earlier: refuse without another IAM call. Its device was deleted when it locked, or
@@ -154,7 +164,11 @@ export async function createDevice(
   const account = await accountOf(deps, verified);
   const serialNumber = ownSerialNumber(config, verified.user);
   return cleaningUpIfUserGone(gateway, serialNumber, async () => {
-    const device = await replaceOwnDevice(deps, verified, account, serialNumber);
+    // Its calls are about the user, but for the device's delete, which settles its own
+    // NoSuchEntity, and create, which IAM never answers with one.
+    const device = await aboutUser(verified.user.userName, () =>
+      replaceOwnDevice(deps, verified, account, serialNumber),
+    );
     let current: VerifiedInvitation;
     try {
       current = await reverify(deps, verified);
@@ -180,7 +194,7 @@ async function replaceOwnDevice(
 ): Promise<NewDevice> {
   const { gateway, config } = deps;
   const userName = verified.user.userName;
-  const devices = await aboutUser(userName, () => gateway.listMfaDevices(userName));
+  const devices = await gateway.listMfaDevices(userName);
   if (devices.length > 0) throw alreadyEnrolled();
 
   for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
@@ -217,16 +231,18 @@ async function replaceOwnDevice(
  * spends the invitation. Safe to repeat: a retry after a lost response, a double submit or a
  * group step that failed earlier all finish the remaining steps.
  */
-export async function activate(
+export function activate(
   deps: EnrollmentDeps,
   verified: VerifiedInvitation,
   request: Activation,
 ): Promise<Enrolled> {
-  const account = await accountOf(deps, verified);
-  const ownSerial = ownSerialNumber(deps.config, verified.user);
-  return cleaningUpIfUserGone(deps.gateway, ownSerial, () =>
-    activateOwnDevice(deps, verified, request, account, ownSerial),
-  );
+  return withProductErrors(async () => {
+    const account = await accountOf(deps, verified);
+    const ownSerial = ownSerialNumber(deps.config, verified.user);
+    return cleaningUpIfUserGone(deps.gateway, ownSerial, () =>
+      activateOwnDevice(deps, verified, request, account, ownSerial),
+    );
+  });
 }
 
 async function activateOwnDevice(
@@ -238,7 +254,7 @@ async function activateOwnDevice(
 ): Promise<Enrolled> {
   const { gateway, config, logger } = deps;
   const userName = verified.user.userName;
-  const devices = await aboutUser(userName, () => gateway.listMfaDevices(userName));
+  const devices = await mfaDevicesOf(gateway, userName);
   let latest = verified;
   // A device already enabled for this user (ours after a lost response, or any when only the
   // group step is left) needs no codes: go straight on to the remaining steps.
@@ -308,7 +324,7 @@ async function enableWithinAttemptLimit(
   } catch (error) {
     // Every try was refused before IAM looked at the codes (throttled to the deadline, or
     // stopped by the re-check): no check happened, so the attempt is given back.
-    if (error instanceof ServiceUnavailableError || error instanceof InvitationInvalidError)
+    if (isIamError(error, 'unavailable') || error instanceof InvitationInvalidError)
       await releaseAttempt(deps, userName, reservation.key);
     if (isIamError(error, 'invalid-code')) {
       const remaining = attemptsLeft(config, current.attemptsUsed);
@@ -403,9 +419,12 @@ async function isEnabledFor(
   userName: string,
   serialNumber: string,
 ): Promise<boolean> {
-  const devices = await aboutUser(userName, () => gateway.listMfaDevices(userName));
-  return isEnabled(devices, serialNumber);
+  return isEnabled(await mfaDevicesOf(gateway, userName), serialNumber);
 }
+
+/** The user's MFA devices; a NoSuchEntity here means the user is gone. */
+const mfaDevicesOf = (gateway: IamGateway, userName: string) =>
+  aboutUser(userName, () => gateway.listMfaDevices(userName));
 
 async function addToForceMfaGroup(
   gateway: IamGateway,

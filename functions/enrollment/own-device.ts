@@ -4,7 +4,7 @@
 // named after the user elsewhere (the console once did exactly that), since virtual MFA device
 // names are unique in the account whatever their path.
 
-import { aboutUser, accountIdFromArn, type IamGateway, type IamUser } from '../aws/iam-gateway.ts';
+import { accountIdFromArn, type IamGateway, type IamUser } from '../aws/iam-gateway.ts';
 import type { Config } from '../config.ts';
 
 const DEVICE_NAME_PREFIX = 'onboarding-';
@@ -36,21 +36,20 @@ export interface MfaState {
   needsGroupStep: boolean;
 }
 
-/** What the user's MFA looks like to the service (the group is read only when it matters). */
+/**
+ * What the user's MFA looks like to the service (the group is read only when it matters). Both
+ * reads are about the user: call it inside `aboutUser`.
+ */
 export async function ownDeviceState(
   gateway: IamGateway,
   config: Config,
   user: IamUser,
 ): Promise<MfaState> {
-  const devices = await aboutUser(user.userName, () => gateway.listMfaDevices(user.userName));
+  const devices = await gateway.listMfaDevices(user.userName);
   const serial = ownSerialNumber(config, user);
   const ownEnabled = devices.some((d) => d.serialNumber === serial);
   const needsGroupStep =
-    ownEnabled &&
-    !isInGroup(
-      await aboutUser(user.userName, () => gateway.listGroupsForUser(user.userName)),
-      config.forceMfaGroup,
-    );
+    ownEnabled && !isInGroup(await gateway.listGroupsForUser(user.userName), config.forceMfaGroup);
   return { mfaEnabled: devices.length > 0, needsGroupStep };
 }
 

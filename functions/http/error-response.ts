@@ -1,10 +1,11 @@
-// The single place that turns errors into HTTP answers: `{"error":{"code","message"}}` with
-// the right status. Unknown errors become a plain 500 with no detail; their name is logged.
+// The single place that turns errors into HTTP answers: each of the product's own errors
+// (errors.ts) becomes `{"error":{"code","message"}}` with its status. Anything else, an IAM error
+// the domain did not expect included, is a plain 500 with no detail; its name is logged.
 
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { IamError } from '../aws/iam-gateway.ts';
+import { IamError } from '../aws/iam-error.ts';
 import {
   BadInputError,
   ConflictError,

@@ -1,10 +1,13 @@
 // Per-request plumbing shared by both apps: a request id, the deadline for all IAM work of the
-// request (inside API Gateway's 30 s), an IamGateway bound to it, a logger carrying the request
-// id, and one access-log line per request (method, route, status, time; never headers).
+// request (inside API Gateway's 30 s), IAM bound to that deadline (aws/iam.ts), a logger carrying
+// the request id, and one access-log line per request (method, route, status, time; never headers).
 
 import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
-import { type IamClients, IamGateway } from '../aws/iam-gateway.ts';
+import type { IamClients } from '../aws/clients.ts';
+import { iamFor } from '../aws/iam.ts';
+import type { IamGateway } from '../aws/iam-gateway.ts';
+import type { IamInventory } from '../aws/iam-inventory.ts';
 import type { RetryOptions } from '../aws/retry.ts';
 import type { Logger } from '../logger.ts';
 
@@ -15,7 +18,10 @@ export interface RequestVariables {
   requestId: string;
   /** Epoch ms by which all IAM work of this request must be done. */
   deadline: number;
+  /** Per-user IAM work, bound to the deadline. */
   gateway: IamGateway;
+  /** Account-wide IAM listings, bound to the same deadline. */
+  inventory: IamInventory;
   logger: Logger;
   sourceIp: string;
 }
@@ -41,8 +47,11 @@ export function requestContext(
     c.set('requestId', requestId);
     c.set('logger', requestLogger);
     c.set('sourceIp', ip);
-    c.set('deadline', started + budgetMs);
-    c.set('gateway', new IamGateway(clients, { ...retryDelays, deadline: started + budgetMs }));
+    const deadline = started + budgetMs;
+    const iam = iamFor(clients, { deadline, delays: retryDelays });
+    c.set('deadline', deadline);
+    c.set('gateway', iam.gateway);
+    c.set('inventory', iam.inventory);
     await next();
     c.header('X-Request-Id', requestId);
     requestLogger.info('request', {

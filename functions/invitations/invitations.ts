@@ -2,7 +2,8 @@
 // and has no compare-and-swap, so the state is split into tags that no write can undo
 // (token.ts); docs/invitation-state.md says why each promise holds under any interleaving.
 
-import { aboutUser, type IamGateway, type IamUser, isIamError } from '../aws/iam-gateway.ts';
+import { isIamError } from '../aws/iam-error.ts';
+import type { IamGateway, IamUser } from '../aws/iam-gateway.ts';
 import type { Clock } from '../clock.ts';
 import {
   type Config,
@@ -12,11 +13,13 @@ import {
 } from '../config.ts';
 import { ownDeviceState, ownSerialNumber } from '../enrollment/own-device.ts';
 import {
+  aboutUser,
   BadInputError,
   ConflictError,
   InvitationInvalidError,
   TooManyAttemptsError,
   UserNotFoundError,
+  withProductErrors,
 } from '../errors.ts';
 import {
   attemptsOf,
@@ -70,9 +73,9 @@ export function isUnderUserPath(config: Config, user: IamUser): boolean {
  * in the force-MFA group yet: their link can only finish that step.
  */
 export async function issueInvitation(
-  { gateway, config, clock }: InvitationDeps,
+  deps: InvitationDeps,
   userName: string,
-  ttlHours = config.invitationTtlHours,
+  ttlHours = deps.config.invitationTtlHours,
 ): Promise<IssuedInvitation> {
   if (!Number.isInteger(ttlHours) || ttlHours < 1 || ttlHours > MAX_INVITATION_TTL_HOURS) {
     throw new BadInputError(
@@ -80,8 +83,16 @@ export async function issueInvitation(
       `ttlHours must be a whole number from 1 to ${MAX_INVITATION_TTL_HOURS}.`,
     );
   }
+  return withProductErrors(() => issue(deps, userName, ttlHours));
+}
+
+async function issue(
+  { gateway, config, clock }: InvitationDeps,
+  userName: string,
+  ttlHours: number,
+): Promise<IssuedInvitation> {
   const user = await managedUser(gateway, config, userName);
-  const own = await ownDeviceState(gateway, config, user);
+  const own = await aboutUser(user.userName, () => ownDeviceState(gateway, config, user));
   if (own.mfaEnabled && !own.needsGroupStep) {
     throw new ConflictError('already_enrolled', `User ${user.userName} already has an MFA device.`);
   }
@@ -93,6 +104,7 @@ export async function issueInvitation(
   // Whole seconds, as the tag stores them, so the answer matches what verification will see.
   const expiresAt = new Date(Math.floor((clock().getTime() + ttlHours * 3_600_000) / 1000) * 1000);
   const { token, record } = newInvitation(user.userName, expiresAt, finishOnly);
+  // All about the user; the delete of their device settles its own NoSuchEntity.
   await aboutUser(user.userName, async () => {
     await writeIdentity(gateway, user, encodeInvitationTag(record), needed);
     if (!finishOnly) await deleteUnassignedOwnDevice(gateway, config, user);
@@ -150,7 +162,7 @@ export async function verifyInvitation(
   if (!parsed) throw new InvitationInvalidError();
   let user: IamUser;
   try {
-    user = await gateway.getUser(parsed.userName);
+    user = await withProductErrors(() => gateway.getUser(parsed.userName));
   } catch (error) {
     // Outside the user path the onboarding role may not even read the user: same answer.
     if (isIamError(error, 'not-found') || isIamError(error, 'access-denied')) {
@@ -288,9 +300,12 @@ export async function revokeInvitation(
   { gateway, config }: Pick<InvitationDeps, 'gateway' | 'config'>,
   userName: string,
 ): Promise<void> {
-  const user = await managedUser(gateway, config, userName);
-  await spendInvitation({ gateway }, user);
-  await aboutUser(user.userName, () => deleteUnassignedOwnDevice(gateway, config, user));
+  await withProductErrors(async () => {
+    const user = await managedUser(gateway, config, userName);
+    await spendInvitation({ gateway }, user);
+    // A device that is gone already is no error (deleteIfUnassigned).
+    await deleteUnassignedOwnDevice(gateway, config, user);
+  });
 }
 
 /**

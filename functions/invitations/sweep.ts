@@ -7,16 +7,21 @@
 // (docs/invitation-state.md).
 
 import { randomUUID } from 'node:crypto';
-import { type IamClients, type IamGateway, type IamUser, isIamError } from '../aws/iam-gateway.ts';
-import { IamInventory } from '../aws/iam-inventory.ts';
+import type { IamClients } from '../aws/clients.ts';
+import { iamFor } from '../aws/iam.ts';
+import { isIamError } from '../aws/iam-error.ts';
+import type { IamGateway, IamUser } from '../aws/iam-gateway.ts';
+import type { IamInventory } from '../aws/iam-inventory.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import { type Config, INVITATION_TAG_KEY } from '../config.ts';
 import { ownerOfSerial } from '../enrollment/own-device.ts';
+import { withProductErrors } from '../errors.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { deleteIfUnassigned, isUnderUserPath } from './invitations.ts';
 import { attemptsOf, invitationIn, staleAttemptKeys } from './token.ts';
 
 export interface SweepDeps {
+  gateway: IamGateway;
   inventory: IamInventory;
   config: Config;
   clock: Clock;
@@ -49,16 +54,19 @@ export function createSweeper(deps: {
   const logger = deps.logger ?? createLogger('sweeper');
   return () =>
     sweepAbandonedDevices({
-      inventory: new IamInventory(deps.clients, {
-        deadline: Date.now() + (deps.budgetMs ?? SWEEP_BUDGET_MS),
-      }),
+      ...iamFor(deps.clients, { deadline: Date.now() + (deps.budgetMs ?? SWEEP_BUDGET_MS) }),
       config: deps.config,
       clock: deps.clock ?? systemClock,
       logger: logger.child({ runId: randomUUID() }),
     });
 }
 
-export async function sweepAbandonedDevices(deps: SweepDeps): Promise<SweepSummary> {
+/** One run. What it throws, and the per-device failures it logs, are named as a request's are. */
+export function sweepAbandonedDevices(deps: SweepDeps): Promise<SweepSummary> {
+  return withProductErrors(() => sweep(deps));
+}
+
+async function sweep(deps: SweepDeps): Promise<SweepSummary> {
   const { inventory, config } = deps;
   const own = (await inventory.unassignedVirtualMfaSerials()).flatMap((serialNumber) => {
     const userName = ownerOfSerial(config, serialNumber);
@@ -75,7 +83,9 @@ export async function sweepAbandonedDevices(deps: SweepDeps): Promise<SweepSumma
     while (next < own.length) {
       const device = own[next++] as { serialNumber: string; userName: string };
       try {
-        const outcome = await sweepOne(deps, device.serialNumber, device.userName);
+        const outcome = await withProductErrors(() =>
+          sweepOne(deps, device.serialNumber, device.userName),
+        );
         if (outcome.deleted) summary.devicesDeleted += 1;
         summary.staleAttemptTagsRemoved += outcome.tagsRemoved;
       } catch (error) {
@@ -93,11 +103,11 @@ export async function sweepAbandonedDevices(deps: SweepDeps): Promise<SweepSumma
 }
 
 async function sweepOne(
-  { inventory, config, clock, logger }: SweepDeps,
+  { gateway, inventory, config, clock, logger }: SweepDeps,
   serialNumber: string,
   userName: string,
 ): Promise<{ deleted: boolean; tagsRemoved: number }> {
-  const user = await userOrUndefined(inventory, userName);
+  const user = await userOrUndefined(gateway, userName);
   const invitation = user ? invitationIn(user.tags) : undefined;
   // Only an unexpired, unlocked invitation that may set up a device keeps an unassigned one: a
   // finish-only link's device is enabled, so an unassigned one was deactivated since.
@@ -115,12 +125,12 @@ async function sweepOne(
   if (madeFor === 'gone') return { deleted: false, tagsRemoved: 0 };
   const stranded = madeFor !== undefined && madeFor !== invitation?.id;
   if (!live || stranded) {
-    deleted = await deleteIfUnassigned(inventory, serialNumber);
+    deleted = await deleteIfUnassigned(gateway, serialNumber);
     if (deleted) logger.info('sweep.device_deleted', { userName, serialNumber });
   }
   // Keys of the current invitation stay even when it is over: removing them would unlock it.
   const stale = user ? staleAttemptKeys(user.tags, invitation?.id) : [];
-  if (user && stale.length > 0) await inventory.untagUser(user.userName, stale);
+  if (user && stale.length > 0) await gateway.untagUser(user.userName, stale);
   return { deleted, tagsRemoved: stale.length };
 }
 

@@ -3,8 +3,8 @@
 
 import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono/tiny';
-import type { IamClients } from '../aws/iam-gateway.ts';
-import { IamGateway } from '../aws/iam-gateway.ts';
+import type { IamClients } from '../aws/clients.ts';
+import { iamFor } from '../aws/iam.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import {
@@ -151,7 +151,7 @@ function cachedAccountAlias(
   let cached: { value: Promise<string | undefined>; at: number } | undefined;
   return () => {
     if (!cached || Date.now() - cached.at > ACCOUNT_ALIAS_TTL_MS) {
-      const value = new IamGateway(clients, { deadline: Date.now() + budgetMs }).accountAlias();
+      const value = iamFor(clients, { deadline: Date.now() + budgetMs }).gateway.accountAlias();
       cached = { value, at: Date.now() };
       // A failed lookup must not be cached.
       value.catch(() => {

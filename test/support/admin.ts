@@ -6,8 +6,8 @@
 import { afterEach, beforeAll, beforeEach } from 'vitest';
 import { type ApiKeyEntry, newApiKey, type Scope } from '../../functions/admin/api-keys.ts';
 import { type AdminDeps, createAdminApp } from '../../functions/admin/app.ts';
+import type { IamClients } from '../../functions/aws/clients.ts';
 import { createClients } from '../../functions/aws/clients.ts';
-import type { IamClients } from '../../functions/aws/iam-gateway.ts';
 import { type Config, loadConfig } from '../../functions/config.ts';
 import { createLogger, type Logger } from '../../functions/logger.ts';
 import { createOnboardingApp } from '../../functions/onboarding/app.ts';

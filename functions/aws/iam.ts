@@ -1,0 +1,29 @@
+// What a request (or a sweeper run) gets to call IAM with: the gateway for per-user work and the
+// inventory for account-wide listings, both bound to the same deadline. The apps and the sweeper
+// pass their module-scope clients and a deadline, and build nothing else from aws/.
+
+import type { IamClients } from './clients.ts';
+import { IamGateway } from './iam-gateway.ts';
+import { IamInventory } from './iam-inventory.ts';
+import type { RetryOptions } from './retry.ts';
+
+export interface Iam {
+  gateway: IamGateway;
+  inventory: IamInventory;
+}
+
+export function iamFor(
+  clients: IamClients,
+  {
+    deadline,
+    delays = {},
+  }: {
+    /** Epoch ms after which no IAM call starts. */
+    deadline: number;
+    /** Backoff of the retries (tests shorten it; production keeps retry.ts's defaults). */
+    delays?: Omit<RetryOptions, 'deadline'>;
+  },
+): Iam {
+  const retry = { ...delays, deadline };
+  return { gateway: new IamGateway(clients, retry), inventory: new IamInventory(clients, retry) };
+}
