@@ -4,14 +4,8 @@
 import { Hono } from 'hono/tiny';
 import type { IamClients } from '../aws/clients.ts';
 import { type Clock, systemClock } from '../clock.ts';
-import { toCsv } from '../compliance/csv.ts';
-import {
-  type ComplianceReport,
-  DEFAULT_REPORT_WAIT_MS,
-  scanUsersWithoutMfa,
-} from '../compliance/scan.ts';
+import { csvResponse, usersWithoutMfaReport } from '../compliance/report.ts';
 import type { Config } from '../config.ts';
-import { withProductErrors } from '../errors.ts';
 import { ADMIN_MAX_BODY_BYTES, limitBody } from '../http/body-limit.ts';
 import { errorBody, onErrorHandler } from '../http/error-response.ts';
 import { type RetryDelays, requestContext } from '../http/request-context.ts';
@@ -35,9 +29,6 @@ export interface AdminDeps {
   /** Tuning of the compliance scan (tests shorten the credential-report wait). */
   scan?: { reportWaitMs?: number; maxPerUserChecks?: number };
 }
-
-/** Time kept for the rest of the scan after waiting for a credential report. */
-const REPORT_WAIT_HEADROOM_MS = 8_000;
 
 export function createAdminApp(deps: AdminDeps) {
   const { config, clients } = deps;
@@ -98,26 +89,16 @@ export function createAdminApp(deps: AdminDeps) {
   );
 
   mount(app, route.usersWithoutMfa, scoped(route.usersWithoutMfa), async (c, { query }) => {
-    const report = await withProductErrors(() =>
-      scanUsersWithoutMfa(
-        {
-          gateway: c.get('gateway'),
-          inventory: c.get('inventory'),
-          forceMfaGroup: config.forceMfaGroup,
-          now: clock,
-          ...deps.scan,
-          // Leave the rest of the request's budget for the listings and per-user checks.
-          reportWaitMs: Math.min(
-            deps.scan?.reportWaitMs ?? DEFAULT_REPORT_WAIT_MS,
-            Math.max(0, c.get('deadline') - Date.now() - REPORT_WAIT_HEADROOM_MS),
-          ),
-        },
-        {
-          pathPrefix: query.pathPrefix,
-          consoleOnly: query.consoleOnly,
-          createdBefore: query.createdBefore ? new Date(query.createdBefore) : undefined,
-        },
-      ),
+    const report = await usersWithoutMfaReport(
+      {
+        gateway: c.get('gateway'),
+        inventory: c.get('inventory'),
+        config,
+        clock,
+        deadline: c.get('deadline'),
+        scan: deps.scan,
+      },
+      query,
     );
     c.get('logger').info('admin.compliance_report', {
       keyName: c.get('apiKeyName'),
@@ -130,33 +111,4 @@ export function createAdminApp(deps: AdminDeps) {
   });
 
   return app;
-}
-
-export const COMPLIANCE_CSV_COLUMNS = [
-  'userName',
-  'arn',
-  'path',
-  'createDate',
-  'passwordLastUsed',
-  'consoleAccess',
-  'inForceMfaGroup',
-  'evidence',
-] as const;
-
-function csvResponse(report: ComplianceReport): Response {
-  const body = toCsv(
-    [...COMPLIANCE_CSV_COLUMNS],
-    report.users.map((u) => COMPLIANCE_CSV_COLUMNS.map((column) => u[column])),
-  );
-  const sourceOfOthers = report.sources.otherMfaDevicesAndConsoleAccess;
-  return new Response(body, {
-    headers: {
-      'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="users-without-mfa-${report.generatedAt.slice(0, 10)}.csv"`,
-      'X-Generated-At': report.generatedAt,
-      'X-Credential-Report-Generated-At':
-        'generatedAt' in sourceOfOthers ? sourceOfOthers.generatedAt : 'unavailable',
-      'X-Total-Users': String(report.totalUsers),
-    },
-  });
 }

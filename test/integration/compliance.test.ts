@@ -16,8 +16,8 @@ import {
   paginateListUsers,
 } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
-import { COMPLIANCE_CSV_COLUMNS } from '../../functions/admin/app.ts';
 import { parseCsv } from '../../functions/compliance/csv.ts';
+import { COMPLIANCE_CSV_COLUMNS } from '../../functions/compliance/report.ts';
 import { generateAccount } from '../../local/emulator/generate-account.ts';
 import type { SeedSpec } from '../../local/emulator/seed.ts';
 import { totpCode, totpStep } from '../../local/emulator/totp.ts';

@@ -1,0 +1,90 @@
+// The "users without MFA" report as the admin API serves it: the scan (scan.ts) fitted into the
+// request's time budget, and its CSV download (columns, file name, headers).
+
+import type { IamGateway } from '../aws/iam-gateway.ts';
+import type { IamInventory } from '../aws/iam-inventory.ts';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import { withProductErrors } from '../errors.ts';
+import { toCsv } from './csv.ts';
+import { type ComplianceReport, DEFAULT_REPORT_WAIT_MS, scanUsersWithoutMfa } from './scan.ts';
+
+export interface ReportDeps {
+  gateway: IamGateway;
+  inventory: IamInventory;
+  config: Config;
+  clock: Clock;
+  /** Epoch ms by which all IAM work of the request must be done. */
+  deadline: number;
+  /** Tuning of the scan (tests shorten the credential-report wait). */
+  scan?: { reportWaitMs?: number; maxPerUserChecks?: number };
+}
+
+/** What the caller may narrow the report to (validated at the edge). */
+export interface ReportFilter {
+  pathPrefix?: string;
+  /** Only users who can (or may) sign in to the console. */
+  consoleOnly?: boolean;
+  /** ISO date-time: leave out users created at or after it. */
+  createdBefore?: string;
+}
+
+/** Time kept for the rest of the scan after waiting for a credential report. */
+const REPORT_WAIT_HEADROOM_MS = 8_000;
+
+export function usersWithoutMfaReport(
+  { gateway, inventory, config, clock, deadline, scan }: ReportDeps,
+  filter: ReportFilter,
+): Promise<ComplianceReport> {
+  return withProductErrors(() =>
+    scanUsersWithoutMfa(
+      {
+        gateway,
+        inventory,
+        forceMfaGroup: config.forceMfaGroup,
+        now: clock,
+        ...scan,
+        // Leave the rest of the request's budget for the listings and per-user checks.
+        reportWaitMs: Math.min(
+          scan?.reportWaitMs ?? DEFAULT_REPORT_WAIT_MS,
+          Math.max(0, deadline - Date.now() - REPORT_WAIT_HEADROOM_MS),
+        ),
+      },
+      {
+        pathPrefix: filter.pathPrefix,
+        consoleOnly: filter.consoleOnly,
+        createdBefore: filter.createdBefore ? new Date(filter.createdBefore) : undefined,
+      },
+    ),
+  );
+}
+
+export const COMPLIANCE_CSV_COLUMNS = [
+  'userName',
+  'arn',
+  'path',
+  'createDate',
+  'passwordLastUsed',
+  'consoleAccess',
+  'inForceMfaGroup',
+  'evidence',
+] as const;
+
+/** The report as a CSV download; what the JSON says about its sources rides in headers. */
+export function csvResponse(report: ComplianceReport): Response {
+  const body = toCsv(
+    [...COMPLIANCE_CSV_COLUMNS],
+    report.users.map((u) => COMPLIANCE_CSV_COLUMNS.map((column) => u[column])),
+  );
+  const sourceOfOthers = report.sources.otherMfaDevicesAndConsoleAccess;
+  return new Response(body, {
+    headers: {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="users-without-mfa-${report.generatedAt.slice(0, 10)}.csv"`,
+      'X-Generated-At': report.generatedAt,
+      'X-Credential-Report-Generated-At':
+        'generatedAt' in sourceOfOthers ? sourceOfOthers.generatedAt : 'unavailable',
+      'X-Total-Users': String(report.totalUsers),
+    },
+  });
+}
