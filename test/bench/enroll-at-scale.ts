@@ -18,7 +18,7 @@ import { newApiKey } from '../../functions/admin/api-keys.ts';
 import { ATTEMPT_TAG_PREFIX } from '../../functions/config.ts';
 import { startLocalStack } from '../../local/dev-stack.ts';
 import type { Emulator } from '../../local/emulator/emulator.ts';
-import { totpCode, totpStep } from '../../local/emulator/totp.ts';
+import { consecutiveCodes } from '../support/totp.ts';
 
 const HIRES = 200;
 const THROTTLE_RPS = 20;
@@ -216,11 +216,9 @@ export async function enrollAtScale(): Promise<void> {
         });
       } else {
         const d = device as { serialNumber: string; secret: string };
-        const now = totpStep(new Date());
         answer = await send(token, 'POST', '/api/enrollment/activate', {
           serialNumber: d.serialNumber,
-          code1: totpCode(d.secret, now - 1),
-          code2: totpCode(d.secret, now),
+          ...consecutiveCodes(d.secret),
         });
       }
       requests++;

@@ -24,7 +24,7 @@ import { buildWebAssets } from '../../infra/web-assets.ts';
 import { demoSeed } from '../../local/demo-account.ts';
 import { generateAccount } from '../../local/emulator/generate-account.ts';
 import { startEmulator } from '../../local/emulator/http-server.ts';
-import { totpCode, totpStep } from '../../local/emulator/totp.ts';
+import { consecutiveCodes } from '../support/totp.ts';
 import { enrollAtScale } from './enroll-at-scale.ts';
 import { overhead } from './overhead.ts';
 
@@ -188,14 +188,12 @@ async function complianceAndEnrollment(): Promise<void> {
     serialNumber: string;
     secret: string;
   };
-  const now = totpStep(new Date());
   await step('POST /api/enrollment/activate', '/api/enrollment/activate', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       serialNumber: device.serialNumber,
-      code1: totpCode(device.secret, now - 1),
-      code2: totpCode(device.secret, now),
+      ...consecutiveCodes(device.secret),
     }),
   });
 

@@ -20,7 +20,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { INVITATION_TAG_KEY } from '../../functions/config.ts';
 import { decodeInvitationTag, encodeInvitationTag } from '../../functions/invitations/token.ts';
 import { type LocalStack, startLocalStack } from '../../local/dev-stack.ts';
-import { totpCode, totpStep } from '../../local/emulator/totp.ts';
+import { consecutiveCodes, staleCodes } from '../support/totp.ts';
 
 // jsqr is CommonJS with an ES-style `export default` in its types: under NodeNext the default
 // import is the whole module, whose `default` is the function (at run time too).
@@ -43,18 +43,6 @@ const INTRO_JA = '多要素認証 (MFA) を設定します';
 interface Device {
   uri: string;
   secret: string;
-}
-
-/** The codes an authenticator app shows now: the previous step's and the current one. */
-function codesNow(secret: string): { code1: string; code2: string } {
-  const step = totpStep(new Date());
-  return { code1: totpCode(secret, step - 1), code2: totpCode(secret, step) };
-}
-
-/** Two consecutive codes of the device, but from an hour ago: well outside the ±2 step window. */
-function staleCodes(secret: string): { code1: string; code2: string } {
-  const step = totpStep(new Date()) - 120;
-  return { code1: totpCode(secret, step), code2: totpCode(secret, step + 1) };
 }
 
 /** The token part after the user name: `<user>.<secret>`, where user names may contain dots. */
@@ -215,7 +203,7 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
     await shot(page, '2-qr');
 
     const { code1, code2 } = await codeFields(page);
-    const codes = codesNow(device.secret);
+    const codes = consecutiveCodes(device.secret);
     await code1.fill(codes.code1);
     await code2.fill(codes.code2);
     await shot(page, '3-codes-typed');
@@ -368,7 +356,7 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
     expect(await code1.inputValue()).toBe('');
     expect(await code2.inputValue()).toBe('');
 
-    const right = codesNow(device.secret);
+    const right = consecutiveCodes(device.secret);
     await page.keyboard.type(right.code1);
     await page.keyboard.type(right.code2);
     await page.keyboard.press('Enter');
@@ -414,7 +402,7 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
 
     await page.getByRole('button', { name: 'I have an app — show the QR code' }).click();
     const device = await readQrCode(page);
-    const codes = codesNow(device.secret);
+    const codes = consecutiveCodes(device.secret);
     const { code1, code2 } = await codeFields(page);
     await code1.fill(codes.code1);
     await code2.fill(codes.code2);

@@ -31,8 +31,9 @@ import { generateAccount } from '../../local/emulator/generate-account.ts';
 import { type RunningEmulator, startEmulator } from '../../local/emulator/http-server.ts';
 import { applySeed, type SeedSpec } from '../../local/emulator/seed.ts';
 import { type AccountStateJson, createAccountState } from '../../local/emulator/state.ts';
-import { totpCode, totpStep } from '../../local/emulator/totp.ts';
+import { totpStep } from '../../local/emulator/totp.ts';
 import { clientConfig, sdkError, useEmulator } from '../support/emulator.ts';
+import { authenticationCodes } from '../support/totp.ts';
 
 const emu = useEmulator();
 
@@ -148,13 +149,11 @@ describe('POST /_emulator/seed', () => {
     const device = state.mfaDevices[`arn:aws:iam::${ACCT}:mfa/dan-phone`];
     expect(device?.seed).toMatch(/^[A-Z2-7]{64}$/);
 
-    const step = totpStep(Date.now());
     await emu.iam.send(
       new EnableMFADeviceCommand({
         UserName: 'dan',
         SerialNumber: device?.serialNumber,
-        AuthenticationCode1: totpCode(device?.seed ?? '', step - 1),
-        AuthenticationCode2: totpCode(device?.seed ?? '', step),
+        ...authenticationCodes(device?.seed ?? ''),
       }),
     );
     const { MFADevices } = await emu.iam.send(new ListMFADevicesCommand({ UserName: 'dan' }));
@@ -330,13 +329,13 @@ describe('save and load through a state file', () => {
       );
       serial = created.VirtualMFADevice?.SerialNumber ?? '';
       seed = seedText(created.VirtualMFADevice?.Base32StringSeed);
-      enabledStep = totpStep(Date.now());
+      const enabledAt = Date.now();
+      enabledStep = totpStep(enabledAt);
       await iam.send(
         new EnableMFADeviceCommand({
           UserName: 'kept',
           SerialNumber: serial,
-          AuthenticationCode1: totpCode(seed, enabledStep - 1),
-          AuthenticationCode2: totpCode(seed, enabledStep),
+          ...authenticationCodes(seed, enabledAt),
         }),
       );
       expect(await (await fetch(`${first.url}/_emulator/save`, { method: 'POST' })).json()).toEqual(
@@ -368,14 +367,13 @@ describe('save and load through a state file', () => {
         method: 'PUT',
         body: JSON.stringify({ advanceMs }),
       });
-      const step = totpStep(Date.now() + advanceMs);
-      expect(step).toBeGreaterThan(enabledStep + 2);
+      const later = Date.now() + advanceMs;
+      expect(totpStep(later)).toBeGreaterThan(enabledStep + 2);
       await iam.send(
         new ResyncMFADeviceCommand({
           UserName: 'kept',
           SerialNumber: serial,
-          AuthenticationCode1: totpCode(seed, step - 1),
-          AuthenticationCode2: totpCode(seed, step),
+          ...authenticationCodes(seed, later),
         }),
       );
       // And codes from another seed are still refused.

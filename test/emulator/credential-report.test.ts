@@ -12,8 +12,8 @@ import {
 } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
 import type { AccountState, UserRecord } from '../../local/emulator/state.ts';
-import { totpCode, totpStep } from '../../local/emulator/totp.ts';
 import { sdkError, useEmulator } from '../support/emulator.ts';
+import { authenticationCodes } from '../support/totp.ts';
 
 const ACCOUNT = '123456789012';
 const FOUR_HOURS = 4 * 60 * 60 * 1000;
@@ -304,13 +304,11 @@ describe('the credential report CSV', () => {
     const seed = Buffer.from(VirtualMFADevice?.Base32StringSeed ?? new Uint8Array()).toString(
       'ascii',
     );
-    const step = totpStep(Date.now());
     await em.iam.send(
       new EnableMFADeviceCommand({
         UserName: 'with-mfa',
         SerialNumber: VirtualMFADevice?.SerialNumber,
-        AuthenticationCode1: totpCode(seed, step - 1),
-        AuthenticationCode2: totpCode(seed, step),
+        ...authenticationCodes(seed),
       }),
     );
     const rows = await freshReport();

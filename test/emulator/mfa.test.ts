@@ -24,6 +24,7 @@ import { describe, expect, it } from 'vitest';
 import type { AccountState, MfaDeviceRecord } from '../../local/emulator/state.ts';
 import { base32Decode, base32Encode, totpCode, totpStep } from '../../local/emulator/totp.ts';
 import { sdkError, useEmulator } from '../support/emulator.ts';
+import { consecutiveCodes } from '../support/totp.ts';
 
 // jsqr is CommonJS whose typings declare `export default`; under Node's ESM loader the default
 // import is the function itself.
@@ -62,10 +63,10 @@ async function createDevice(name: string, extra: { Path?: string } = {}): Promis
   };
 }
 
-/** The pair an authenticator shows now: the previous code, then the current one. */
-function currentPair(seed: string, at = new Date()): [string, string] {
-  const step = totpStep(at);
-  return [totpCode(seed, step - 1), totpCode(seed, step)];
+/** The pair an authenticator shows now (or at `at`), as [code1, code2]. */
+function currentPair(seed: string, at?: Date): [string, string] {
+  const { code1, code2 } = consecutiveCodes(seed, at);
+  return [code1, code2];
 }
 
 function enable(userName: string, serial: string, codes: [string, string]) {

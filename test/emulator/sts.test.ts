@@ -19,8 +19,9 @@ import {
 } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import type { AccountState } from '../../local/emulator/state.ts';
-import { totpCode, totpStep } from '../../local/emulator/totp.ts';
+import { TOTP_STEP_SECONDS, totpCode, totpStep } from '../../local/emulator/totp.ts';
 import { sdkError, useEmulator } from '../support/emulator.ts';
+import { authenticationCodes, currentCode } from '../support/totp.ts';
 
 const ACCOUNT = '123456789012';
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/deployer`;
@@ -58,16 +59,15 @@ async function enableDevice(userName: string, deviceName = `${userName}-phone`) 
   const seed = Buffer.from(VirtualMFADevice?.Base32StringSeed ?? new Uint8Array()).toString(
     'ascii',
   );
-  const step = totpStep(Date.now());
+  const aStepAgo = Date.now() - TOTP_STEP_SECONDS * 1000;
   await em.iam.send(
     new EnableMFADeviceCommand({
       UserName: userName,
       SerialNumber: serial,
-      AuthenticationCode1: totpCode(seed, step - 2),
-      AuthenticationCode2: totpCode(seed, step - 1),
+      ...authenticationCodes(seed, aStepAgo),
     }),
   );
-  return { serial, seed, codeNow: () => totpCode(seed, totpStep(Date.now())) };
+  return { serial, seed, codeNow: () => currentCode(seed) };
 }
 
 const sessionToken = (sts: STSClient, input: GetSessionTokenCommandInput = {}) =>

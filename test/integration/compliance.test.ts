@@ -20,8 +20,8 @@ import { parseCsv } from '../../functions/compliance/csv.ts';
 import { COMPLIANCE_CSV_COLUMNS } from '../../functions/compliance/report.ts';
 import { generateAccount } from '../../local/emulator/generate-account.ts';
 import type { SeedSpec } from '../../local/emulator/seed.ts';
-import { totpCode, totpStep } from '../../local/emulator/totp.ts';
 import { useAdmin } from '../support/admin.ts';
+import { authenticationCodes } from '../support/totp.ts';
 
 const ACCOUNT = '123456789012';
 const PATH = '/v1/compliance/users-without-mfa';
@@ -167,13 +167,11 @@ describe('admins: IAM users without MFA (GET /v1/compliance/users-without-mfa)',
       new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: userName }),
     );
     const seed = Buffer.from(VirtualMFADevice?.Base32StringSeed as Uint8Array).toString('ascii');
-    const step = totpStep(f.iam.now());
     await iam.send(
       new EnableMFADeviceCommand({
         UserName: userName,
         SerialNumber: VirtualMFADevice?.SerialNumber,
-        AuthenticationCode1: totpCode(seed, step - 1),
-        AuthenticationCode2: totpCode(seed, step),
+        ...authenticationCodes(seed, f.iam.now()),
       }),
     );
   };

@@ -27,12 +27,12 @@ import {
   resetCalls,
   SATO,
   type StatusBody,
-  staleCodes,
   startEnrollment,
   TANAKA,
   writeActions,
 } from '../support/enrollment.ts';
-import { consecutiveCodes, type OnboardingFixture, useOnboarding } from '../support/onboarding.ts';
+import { type OnboardingFixture, useOnboarding } from '../support/onboarding.ts';
+import { consecutiveCodes, staleCodes } from '../support/totp.ts';
 
 /** Code checks reserved on the user's current invitation (wrong codes are counted there). */
 function failedAttempts(f: OnboardingFixture, userName = TANAKA): Promise<number | undefined> {

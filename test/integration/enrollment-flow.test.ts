@@ -3,7 +3,8 @@
 
 import { GetGroupCommand, GetUserCommand, ListMFADevicesCommand } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
-import { consecutiveCodes, useOnboarding } from '../support/onboarding.ts';
+import { useOnboarding } from '../support/onboarding.ts';
+import { consecutiveCodes } from '../support/totp.ts';
 
 describe('enrollment: the happy path', () => {
   const f = useOnboarding();

@@ -21,12 +21,12 @@ import {
   json,
   resetCalls,
   type StatusBody,
-  staleCodes,
   startEnrollment,
   TANAKA,
   writeActions,
 } from '../support/enrollment.ts';
-import { consecutiveCodes, type OnboardingFixture, useOnboarding } from '../support/onboarding.ts';
+import { type OnboardingFixture, useOnboarding } from '../support/onboarding.ts';
+import { consecutiveCodes, staleCodes } from '../support/totp.ts';
 
 /** IAM never shows a seed again, so to tell two tabs apart the test reads the emulator's state. */
 function seedKeptByIam(f: OnboardingFixture, serialNumber: string): string | undefined {

@@ -31,14 +31,8 @@ import { startEmulator } from '../../local/emulator/http-server.ts';
 import { stateFromJson, stateToJson } from '../../local/emulator/state.ts';
 import { apiKeysSetting, tokenOf } from '../support/admin.ts';
 import { clientConfig } from '../support/emulator.ts';
-import {
-  type DeviceBody,
-  iamStateOf,
-  OWN_SERIAL,
-  staleCodes,
-  TANAKA,
-} from '../support/enrollment.ts';
-import { consecutiveCodes } from '../support/onboarding.ts';
+import { type DeviceBody, iamStateOf, OWN_SERIAL, TANAKA } from '../support/enrollment.ts';
+import { consecutiveCodes, staleCodes } from '../support/totp.ts';
 
 // --- settings ---------------------------------------------------------------------------------
 

@@ -22,10 +22,9 @@ import {
   expectEnrolled,
   iamStateOf,
   OWN_SERIAL,
-  staleCodes,
   TANAKA,
 } from '../support/enrollment.ts';
-import { consecutiveCodes } from '../support/onboarding.ts';
+import { consecutiveCodes, staleCodes } from '../support/totp.ts';
 
 const MAX = 10;
 

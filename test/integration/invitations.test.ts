@@ -25,7 +25,8 @@ import {
   TANAKA,
   writeActions,
 } from '../support/enrollment.ts';
-import { consecutiveCodes, type OnboardingFixture, useOnboarding } from '../support/onboarding.ts';
+import { type OnboardingFixture, useOnboarding } from '../support/onboarding.ts';
+import { consecutiveCodes } from '../support/totp.ts';
 
 const HOUR = 3_600_000;
 const randomSecret = () => randomBytes(32).toString('base64url');

@@ -10,10 +10,10 @@ import {
   expectError,
   iamStateOf,
   SATO,
-  staleCodes,
   TANAKA,
 } from '../support/enrollment.ts';
-import { capturedLogLines, consecutiveCodes, useOnboarding } from '../support/onboarding.ts';
+import { capturedLogLines, useOnboarding } from '../support/onboarding.ts';
+import { consecutiveCodes, staleCodes } from '../support/totp.ts';
 
 const SOURCE_IP = '203.0.113.7';
 const headers = { 'x-forwarded-for': SOURCE_IP };

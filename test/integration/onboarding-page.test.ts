@@ -7,11 +7,11 @@ import {
   callsByAction,
   expectError,
   resetCalls,
-  staleCodes,
   startEnrollment,
   TANAKA,
 } from '../support/enrollment.ts';
-import { consecutiveCodes, useOnboarding } from '../support/onboarding.ts';
+import { useOnboarding } from '../support/onboarding.ts';
+import { consecutiveCodes, staleCodes } from '../support/totp.ts';
 
 /** The headers docs/security.md §6 requires on every response, errors included. */
 function expectSecurityHeaders(res: Response) {

@@ -15,14 +15,8 @@ import { createSweeper } from '../../functions/invitations/sweep.ts';
 import { createLogger } from '../../functions/logger.ts';
 import { demoSeed } from '../../local/demo-account.ts';
 import { tokenOf, useAdmin } from '../support/admin.ts';
-import {
-  deleteUser,
-  iamStateOf,
-  OWN_SERIAL,
-  SATO,
-  staleCodes,
-  TANAKA,
-} from '../support/enrollment.ts';
+import { deleteUser, iamStateOf, OWN_SERIAL, SATO, TANAKA } from '../support/enrollment.ts';
+import { staleCodes } from '../support/totp.ts';
 
 const HOUR = 3_600_000;
 const NEW_HIRE = 'new-hire';

@@ -18,7 +18,8 @@ import { ATTEMPT_TAG_PREFIX, INVITATION_TAG_KEY } from '../../functions/config.t
 import type { Enrolled, EnrollmentStatus, NewDevice } from '../../functions/enrollment/schemas.ts';
 import { attemptsOf, invitationIn } from '../../functions/invitations/token.ts';
 import type { ErrorResponse } from '../../functions/schemas.ts';
-import { consecutiveCodes, type OnboardingFixture } from './onboarding.ts';
+import type { OnboardingFixture } from './onboarding.ts';
+import { authenticationCodes } from './totp.ts';
 
 // The bodies are the types inferred from the API's schemas: a test reads exactly what it promises.
 export type DeviceBody = NewDevice;
@@ -75,11 +76,6 @@ export async function attemptsReserved(
   const tags = Object.fromEntries((Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
   const invitation = invitationIn(tags);
   return invitation ? attemptsOf(tags, invitation.id) : undefined;
-}
-
-/** Two consecutive codes of the device from an hour ago: well-formed, but never accepted now. */
-export function staleCodes(secret: string): { code1: string; code2: string } {
-  return consecutiveCodes(secret, new Date(Date.now() - 3_600_000));
 }
 
 /** What IAM says about a user and the service's devices, read through the SDK. */
@@ -188,8 +184,7 @@ export async function enableOutOfBand(
     new EnableMFADeviceCommand({
       UserName: userName,
       SerialNumber: device.serialNumber,
-      AuthenticationCode1: consecutiveCodes(device.seed).code1,
-      AuthenticationCode2: consecutiveCodes(device.seed).code2,
+      ...authenticationCodes(device.seed),
     }),
   );
 }

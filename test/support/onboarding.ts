@@ -1,6 +1,6 @@
 // An onboarding app wired to an in-process emulator for integration tests: the production app
-// factory, real SDK clients over HTTP, a captured log, and helpers to issue invitations and
-// compute TOTP codes from a device's seed.
+// factory, real SDK clients over HTTP, a captured log, and helpers to issue invitations. The
+// codes to type come from ./totp.ts.
 
 import { beforeAll, beforeEach } from 'vitest';
 import { createClients } from '../../functions/aws/clients.ts';
@@ -13,7 +13,6 @@ import { createOnboardingApp } from '../../functions/onboarding/app.ts';
 import type { WebAssets } from '../../functions/onboarding/assets.ts';
 import { buildWebAssets } from '../../infra/web-assets.ts';
 import { demoSeed } from '../../local/demo-account.ts';
-import { totpCode, totpStep } from '../../local/emulator/totp.ts';
 import { type EmulatorFixture, useEmulator } from './emulator.ts';
 
 /** Every log line any app in the test run wrote: the secret-scanning test reads it. */
@@ -133,13 +132,4 @@ export function useOnboarding(
     emulator.running.emulator.seed(demoSeed(fixture.config.forceMfaGroup));
   });
   return fixture;
-}
-
-/** Two consecutive codes as an authenticator shows them now: the previous step's and the current one. */
-export function consecutiveCodes(
-  secret: string,
-  at = new Date(),
-): { code1: string; code2: string } {
-  const step = totpStep(at);
-  return { code1: totpCode(secret, step - 1), code2: totpCode(secret, step) };
 }
