@@ -7,13 +7,16 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { type ApiKeyEntry, hashApiKey, newApiKey, SCOPES } from '../functions/admin/api-keys.ts';
 import { createAdminApp } from '../functions/admin/app.ts';
+import { ADMIN_ROUTES } from '../functions/admin/routes.ts';
 import { createClients } from '../functions/aws/clients.ts';
 import { IamGateway } from '../functions/aws/iam-gateway.ts';
 import { type Config, loadConfig } from '../functions/config.ts';
+import { tableFor } from '../functions/http/route.ts';
 import { type IssuedInvitation, issueInvitation } from '../functions/invitations/invitations.ts';
 import { createSweeper } from '../functions/invitations/sweep.ts';
 import { createLogger, type Logger } from '../functions/logger.ts';
 import { createOnboardingApp } from '../functions/onboarding/app.ts';
+import { ONBOARDING_ROUTES } from '../functions/onboarding/routes.ts';
 import { buildWebAssets } from '../infra/web-assets.ts';
 import { demoSeed } from './demo-account.ts';
 import { type RunningEmulator, type StartOptions, startEmulator } from './emulator/http-server.ts';
@@ -94,7 +97,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const onboarding = createOnboardingApp({ clients, config, assets, logger });
   const admin = createAdminApp({ clients, config, logger });
   route = (req, env2) =>
-    (isAdminPath(new URL(req.url).pathname) ? admin : onboarding).fetch(req, env2);
+    (functionFor(new URL(req.url).pathname) === 'admin' ? admin : onboarding).fetch(req, env2);
   // The scheduled clean-up of abandoned devices, as the deployed stack runs it.
   const sweep = createSweeper({ clients, config, logger });
   const sweeper = setInterval(() => {
@@ -130,7 +133,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 }
 
-/** The admin function's routes (API Gateway sends these to it); everything else is onboarding. */
-export function isAdminPath(pathname: string): boolean {
-  return pathname.startsWith('/v1/') || pathname === '/openapi.json' || pathname === '/healthz';
+/**
+ * Which function API Gateway would send this path to, by the route tables. A path no route
+ * has goes to the onboarding app, whose 404 is the same envelope as the admin app's.
+ */
+export function functionFor(pathname: string): 'admin' | 'onboarding' {
+  return tableFor([ADMIN_ROUTES, ONBOARDING_ROUTES], pathname)?.function ?? 'onboarding';
 }

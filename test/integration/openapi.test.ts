@@ -7,6 +7,7 @@ import { createClients } from '../../functions/aws/clients.ts';
 import { routeKey, routeKeys } from '../../functions/http/route.ts';
 import { createOnboardingApp } from '../../functions/onboarding/app.ts';
 import { ONBOARDING_ROUTES } from '../../functions/onboarding/routes.ts';
+import { functionFor } from '../../local/dev-stack.ts';
 import { useAdmin } from '../support/admin.ts';
 
 type Schema = Record<string, unknown>;
@@ -121,6 +122,17 @@ it('the route tables name the routes this service is known for', () => {
       .filter((r) => !DOCUMENTED_ROUTES.includes(r))
       .sort(),
   ).toEqual(['GET /', 'GET /assets/{file}']);
+});
+
+it('the local server sends each route to the function serverless.yml gives it', () => {
+  for (const table of TABLES)
+    for (const route of Object.values(table.routes)) {
+      const path = route.path.replace(/\{\w+\}/g, 'tanaka.hanako');
+      expect(functionFor(path), routeKey(route)).toBe(table.function);
+    }
+  // Paths no route has: one segment too many, or none at all.
+  expect(functionFor('/v1/users/a/b')).toBe('onboarding');
+  expect(functionFor('/v1/unknown')).toBe('onboarding');
 });
 
 describe('the OpenAPI document (GET /openapi.json)', () => {
