@@ -9,7 +9,7 @@ import { type ApiKeyEntry, hashApiKey, newApiKey, SCOPES } from '../functions/ad
 import { createAdminApp } from '../functions/admin/app.ts';
 import { ADMIN_ROUTES } from '../functions/admin/routes.ts';
 import { createClients } from '../functions/aws/clients.ts';
-import { IamGateway } from '../functions/aws/iam-gateway.ts';
+import { iamFor } from '../functions/aws/iam.ts';
 import { type Config, loadConfig } from '../functions/config.ts';
 import { tableFor } from '../functions/http/route.ts';
 import { type IssuedInvitation, issueInvitation } from '../functions/invitations/invitations.ts';
@@ -116,7 +116,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     issueInvitation: (userName, ttlHours) =>
       issueInvitation(
         {
-          gateway: new IamGateway(clients, { deadline: Date.now() + 25_000 }),
+          gateway: iamFor(clients, { deadline: Date.now() + 25_000 }).gateway,
           config,
           clock: () => new Date(),
         },

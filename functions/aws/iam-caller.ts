@@ -1,6 +1,6 @@
 // The one way the service calls IAM and STS: every call goes through withRetries (inside the
 // deadline, failures left as IamError kinds), and every Marker-paginated listing through
-// `paginate`. IamGateway and IamInventory each send through one of these.
+// `paginate`. A request's IamGateway and IamInventory share one of these (see iam.ts).
 
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';

@@ -14,10 +14,8 @@ import {
   TagUserCommand,
   UntagUserCommand,
 } from '@aws-sdk/client-iam';
-import type { IamClients } from './clients.ts';
 import { IamCaller } from './iam-caller.ts';
 import { IamError } from './iam-error.ts';
-import type { RetryOptions } from './retry.ts';
 
 export interface IamUser {
   userName: string;
@@ -41,19 +39,13 @@ export function accountIdFromArn(arn: string): string {
 }
 
 export class IamGateway {
-  private readonly caller: IamCaller;
-
-  constructor(clients: IamClients, retry: RetryOptions) {
-    this.caller = new IamCaller(clients, retry);
-  }
+  constructor(private readonly caller: IamCaller) {}
 
   /** This gateway with `ms` more time: for clean-up the request's deadline must not cut short. */
   withGrace(ms: number): IamGateway {
     const { clients, retry } = this.caller;
-    return new IamGateway(clients, {
-      ...retry,
-      deadline: Math.max(retry.deadline, Date.now()) + ms,
-    });
+    const deadline = Math.max(retry.deadline, Date.now()) + ms;
+    return new IamGateway(new IamCaller(clients, { ...retry, deadline }));
   }
 
   async getUser(userName: string): Promise<IamUser> {

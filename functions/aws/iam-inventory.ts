@@ -13,10 +13,8 @@ import {
   ListVirtualMFADevicesCommand,
   type VirtualMFADevice,
 } from '@aws-sdk/client-iam';
-import type { IamClients } from './clients.ts';
-import { IamCaller } from './iam-caller.ts';
+import type { IamCaller } from './iam-caller.ts';
 import { IamError, isIamError } from './iam-error.ts';
-import type { RetryOptions } from './retry.ts';
 
 const PAGE_SIZE = 1000;
 
@@ -37,11 +35,7 @@ export interface CredentialReport {
 }
 
 export class IamInventory {
-  private readonly caller: IamCaller;
-
-  constructor(clients: IamClients, retry: RetryOptions) {
-    this.caller = new IamCaller(clients, retry);
-  }
+  constructor(private readonly caller: IamCaller) {}
 
   async listUsers(pathPrefix?: string): Promise<ListedUser[]> {
     const users = await this.caller.paginate(

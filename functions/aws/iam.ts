@@ -3,6 +3,7 @@
 // pass their module-scope clients and a deadline, and build nothing else from aws/.
 
 import type { IamClients } from './clients.ts';
+import { IamCaller } from './iam-caller.ts';
 import { IamGateway } from './iam-gateway.ts';
 import { IamInventory } from './iam-inventory.ts';
 import type { RetryOptions } from './retry.ts';
@@ -24,6 +25,6 @@ export function iamFor(
     delays?: Omit<RetryOptions, 'deadline'>;
   },
 ): Iam {
-  const retry = { ...delays, deadline };
-  return { gateway: new IamGateway(clients, retry), inventory: new IamInventory(clients, retry) };
+  const caller = new IamCaller(clients, { ...delays, deadline });
+  return { gateway: new IamGateway(caller), inventory: new IamInventory(caller) };
 }

@@ -15,7 +15,7 @@ import { IAMClient, ListMFADevicesCommand, paginateListUsers } from '@aws-sdk/cl
 import { newApiKey } from '../../functions/admin/api-keys.ts';
 import { createAdminApp } from '../../functions/admin/app.ts';
 import { createClients } from '../../functions/aws/clients.ts';
-import { IamGateway } from '../../functions/aws/iam-gateway.ts';
+import { iamFor } from '../../functions/aws/iam.ts';
 import { loadConfig } from '../../functions/config.ts';
 import { issueInvitation } from '../../functions/invitations/invitations.ts';
 import { createLogger } from '../../functions/logger.ts';
@@ -158,7 +158,7 @@ async function complianceAndEnrollment(): Promise<void> {
   });
   const issued = await issueInvitation(
     {
-      gateway: new IamGateway(clients, { deadline: Date.now() + 20_000 }),
+      gateway: iamFor(clients, { deadline: Date.now() + 20_000 }).gateway,
       config,
       clock: () => new Date(),
     },

@@ -4,7 +4,7 @@
 
 import { beforeAll, beforeEach } from 'vitest';
 import { createClients } from '../../functions/aws/clients.ts';
-import { IamGateway } from '../../functions/aws/iam-gateway.ts';
+import { iamFor } from '../../functions/aws/iam.ts';
 import { type Config, loadConfig } from '../../functions/config.ts';
 import type { RetryDelays } from '../../functions/http/request-context.ts';
 import { type IssuedInvitation, issueInvitation } from '../../functions/invitations/invitations.ts';
@@ -104,7 +104,7 @@ export function useOnboarding(
         clockOffset += ms;
       },
       issue: async (userName: string, ttlHours?: number) => {
-        const gateway = new IamGateway(clients, { deadline: Date.now() + 20_000 });
+        const { gateway } = iamFor(clients, { deadline: Date.now() + 20_000 });
         const issued = await issueInvitation({ gateway, config, clock }, userName, ttlHours);
         return { ...issued, token: issued.url.split('#')[1] as string };
       },
