@@ -19,6 +19,9 @@ export interface Config {
   apiKeys: ApiKeyEntry[];
 }
 
+/** IAM's rule for user names: 1–64 of letters, digits and +=,.@_- (docs/iam-facts.md). */
+export const USER_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
+
 export const MAX_INVITATION_TTL_HOURS = 30 * 24;
 /** Every user tag the service writes starts with this; its roles may write no other key. */
 export const SERVICE_TAG_PREFIX = 'mfa-onboarding:';

@@ -4,9 +4,7 @@
 // page and the tests import their inferred types.
 
 import * as v from 'valibot';
-
-/** IAM's rule for user names (1–64 of letters, digits and +=,.@_-); see docs/iam-facts.md. */
-export const USER_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
+import { USER_NAME_PATTERN } from './config.ts';
 
 export const userName = v.pipe(
   v.string(),

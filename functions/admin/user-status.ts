@@ -9,27 +9,7 @@ import { isInGroup, ownSerialNumber } from '../enrollment/own-device.ts';
 import { aboutUser, withProductErrors } from '../errors.ts';
 import { attemptsLeft, managedUser } from '../invitations/invitations.ts';
 import { attemptsOf, invitationIn } from '../invitations/token.ts';
-
-export type EnrollmentState =
-  | 'not_enrolled'
-  | 'invited'
-  | 'needs_group_step'
-  | 'mfa_outside_group'
-  | 'enrolled';
-
-export interface UserStatus {
-  userName: string;
-  arn: string;
-  mfaEnabled: boolean;
-  mfaDevices: { serialNumber: string; enableDate: string | null }[];
-  inForceMfaGroup: boolean;
-  enrollment: EnrollmentState;
-  invitation: {
-    state: 'pending' | 'expired' | 'locked';
-    expiresAt: string;
-    attemptsRemaining: number;
-  } | null;
-}
+import type { EnrollmentState, UserStatus } from './schemas.ts';
 
 export interface UserStatusDeps {
   gateway: IamGateway;

@@ -1,13 +1,14 @@
 // The "users without MFA" report as the admin API serves it: the scan (scan.ts) fitted into the
 // request's time budget, and its CSV download (columns, file name, headers).
 
+import type { ComplianceReport } from '../admin/schemas.ts';
 import type { IamGateway } from '../aws/iam-gateway.ts';
 import type { IamInventory } from '../aws/iam-inventory.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { withProductErrors } from '../errors.ts';
 import { toCsv } from './csv.ts';
-import { type ComplianceReport, DEFAULT_REPORT_WAIT_MS, scanUsersWithoutMfa } from './scan.ts';
+import { DEFAULT_REPORT_WAIT_MS, scanUsersWithoutMfa } from './scan.ts';
 
 export interface ReportDeps {
   gateway: IamGateway;

@@ -8,6 +8,7 @@
 //   per-user calls only for users the report cannot settle (created after it), bounded.
 // A user lacks MFA when no device of any kind is enabled. Each row says how it was decided.
 
+import type { ComplianceReport, Evidence, UserWithoutMfa } from '../admin/schemas.ts';
 import { isIamError } from '../aws/iam-error.ts';
 import { accountIdFromArn, type IamGateway } from '../aws/iam-gateway.ts';
 import type { CredentialReport, IamInventory, ListedUser } from '../aws/iam-inventory.ts';
@@ -33,43 +34,6 @@ export interface ScanDeps {
   reportWaitMs?: number;
   /** Users outside the report that may be checked one by one (2 IAM calls each). */
   maxPerUserChecks?: number;
-}
-
-/**
- * How a row was decided:
- * - `live`: no virtual device (live list) and per-user calls found no other device;
- * - `credential-report`: no virtual device (live), and no other device in the credential report;
- * - `virtual-only`: no virtual device (live); other device types could not be checked in budget.
- */
-export type Evidence = 'live' | 'credential-report' | 'virtual-only';
-
-export interface UserWithoutMfa {
-  userName: string;
-  arn: string;
-  path: string;
-  createDate: string;
-  passwordLastUsed: string | null;
-  /** Has a console password; null when it could not be determined within budget. */
-  consoleAccess: boolean | null;
-  inForceMfaGroup: boolean;
-  evidence: Evidence;
-}
-
-export interface ComplianceReport {
-  accountId: string;
-  generatedAt: string;
-  /** Users scanned (under pathPrefix), with or without MFA. */
-  totalUsers: number;
-  sources: {
-    users: { source: 'live'; at: string };
-    virtualMfaDevices: { source: 'live'; at: string };
-    forceMfaGroup: { source: 'live'; at: string; groupName: string; exists: boolean };
-    otherMfaDevicesAndConsoleAccess:
-      | { source: 'credential-report'; generatedAt: string }
-      | { source: 'unavailable'; reason: string };
-    perUserChecks: { source: 'live'; users: number; skipped: number };
-  };
-  users: UserWithoutMfa[];
 }
 
 export const DEFAULT_REPORT_WAIT_MS = 10_000;

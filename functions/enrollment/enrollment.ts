@@ -35,6 +35,7 @@ import {
 import type { Logger } from '../logger.ts';
 import { otpauthUri, qrSvg } from './otpauth.ts';
 import { isInGroup, ownDeviceName, ownSerialNumber } from './own-device.ts';
+import type { Enrolled, EnrollmentStatus, NewDevice } from './schemas.ts';
 
 export interface AccountInfo {
   accountId: string;
@@ -50,41 +51,10 @@ export interface EnrollmentDeps {
   accountAlias: () => Promise<string | undefined>;
 }
 
-export interface EnrollmentStatus {
-  userName: string;
-  accountId: string;
-  accountAlias: string | null;
-  status: 'invited' | 'enrolled';
-  groupName: string;
-  inForceMfaGroup: boolean;
-  mfaDevices: { serialNumber: string; enableDate: string | null }[];
-  invitationExpiresAt: string;
-  /** Code submissions left before the link locks. */
-  attemptsRemaining: number;
-}
-
-export interface NewDevice {
-  serialNumber: string;
-  secret: string;
-  otpauthUri: string;
-  qrSvg: string;
-}
-
 export interface Activation {
   serialNumber: string;
   /** Absent only when the device is already enabled and the group step is being finished. */
   codes?: { code1: string; code2: string };
-}
-
-export interface Enrolled {
-  status: 'enrolled';
-  serialNumber: string;
-  groupName: string;
-  next: {
-    consoleSignInUrl: string;
-    mfaSerialNumber: string;
-    cliCommand: string;
-  };
 }
 
 /** A repeat of a refused EnableMFADevice re-reads the invitation when its last read is older. */

@@ -5,7 +5,7 @@
 // names are unique in the account whatever their path.
 
 import { accountIdFromArn, type IamGateway, type IamUser } from '../aws/iam-gateway.ts';
-import type { Config } from '../config.ts';
+import { type Config, USER_NAME_PATTERN } from '../config.ts';
 
 const DEVICE_NAME_PREFIX = 'onboarding-';
 
@@ -26,7 +26,7 @@ export function ownerOfSerial(config: Config, serialNumber: string): string | un
   const at = serialNumber.indexOf(marker);
   if (at === -1) return undefined;
   const userName = serialNumber.slice(at + marker.length);
-  return /^[\w+=,.@-]{1,64}$/.test(userName) ? userName : undefined;
+  return USER_NAME_PATTERN.test(userName) ? userName : undefined;
 }
 
 export interface MfaState {

@@ -18,22 +18,19 @@ import {
   UserNotFoundError,
 } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-
-export interface ErrorBody {
-  error: { code: string; message: string; [detail: string]: unknown };
-}
+import type { ErrorResponse } from '../schemas.ts';
 
 export function errorBody(
   code: string,
   message: string,
-  details: Record<string, unknown> = {},
-): ErrorBody {
+  details: Omit<ErrorResponse['error'], 'code' | 'message'> = {},
+): ErrorResponse {
   return { error: { code, message, ...details } };
 }
 
 interface Mapped {
   status: ContentfulStatusCode;
-  body: ErrorBody;
+  body: ErrorResponse;
   headers?: Record<string, string>;
 }
 

@@ -13,11 +13,15 @@
 //   attempts of an invitation are the number of its keys.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ATTEMPT_TAG_PREFIX, INVITATION_TAG_KEY, SERVICE_TAG_PREFIX } from '../config.ts';
+import {
+  ATTEMPT_TAG_PREFIX,
+  INVITATION_TAG_KEY,
+  SERVICE_TAG_PREFIX,
+  USER_NAME_PATTERN,
+} from '../config.ts';
 
 const SECRET_BYTES = 32;
 const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-const USER_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
 /** 72 random bits: unique among one user's invitations, short enough for a tag key. */
 const ID_BYTES = 9;
 const NONCE_BYTES = 9;
