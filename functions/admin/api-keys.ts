@@ -4,7 +4,13 @@
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export const SCOPES = ['invitations:write', 'users:read', 'compliance:read'] as const;
+export const SCOPES = [
+  'invitations:write',
+  'users:read',
+  'compliance:read',
+  'exemptions:write',
+  'enforcement:write',
+] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface ApiKeyEntry {

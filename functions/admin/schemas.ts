@@ -92,6 +92,29 @@ export const complianceQuery = v.strictObject({
 const live = { source: v.literal('live'), at: isoDateTime() };
 
 const evidence = v.picklist(['live', 'credential-report', 'virtual-only']);
+const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+
+export const exemptionRequest = v.strictObject({
+  reason: v.pipe(
+    v.string(),
+    v.trim(),
+    v.minLength(1),
+    v.maxLength(200),
+    v.description('Why the user needs no MFA (1–200 characters, any language)'),
+  ),
+  until: v.optional(
+    v.pipe(
+      isoDateTime({ offset: true }),
+      v.description('When the exemption ends (absent: until removed)'),
+    ),
+  ),
+});
+
+export const exemption = v.strictObject({
+  userName,
+  reason: v.string(),
+  until: v.nullable(isoDateTime()),
+});
 
 export const complianceResponse = v.strictObject({
   accountId: v.string(),
@@ -143,3 +166,99 @@ export type EnrollmentState = UserStatus['enrollment'];
 export type ComplianceReport = v.InferOutput<typeof complianceResponse>;
 export type UserWithoutMfa = ComplianceReport['users'][number];
 export type Evidence = v.InferOutput<typeof evidence>;
+
+export const historyQuery = v.strictObject({
+  days: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^[0-9]{1,3}$/, 'must be a whole number of days'),
+      v.transform(Number),
+      v.number(),
+      v.minValue(1),
+      v.maxValue(365),
+      v.description('Days of history, today included (1–365)'),
+    ),
+    '90',
+  ),
+});
+
+export const historyResponse = v.strictObject({
+  points: v.pipe(
+    v.array(
+      v.strictObject({
+        date: v.pipe(v.string(), v.isoDate(), v.description('A UTC day, YYYY-MM-DD')),
+        users: count,
+        withMfa: count,
+      }),
+    ),
+    v.description(
+      "Per day, oldest first and the last today: how many of today's users existed by the end of that day, and how many of them had an MFA device enabled",
+    ),
+  ),
+  limitations: v.pipe(
+    v.array(v.string()),
+    v.description('What IAM alone cannot tell, so the figures leave out'),
+  ),
+});
+
+const userNames = v.pipe(
+  v.array(userName),
+  v.minLength(1),
+  v.maxLength(200),
+  v.check((names) => new Set(names).size === names.length, 'must not repeat a user name'),
+);
+
+export const bulkInvitationRequest = v.strictObject({
+  userNames,
+  ttlHours: invitationRequest.entries.ttlHours,
+});
+
+const problem = v.strictObject({ code: v.string(), message: v.string() });
+
+export const bulkInvitationResponse = v.strictObject({
+  results: v.pipe(
+    v.array(
+      v.strictObject({
+        userName,
+        status: v.picklist([201, 400, 404, 409, 503]),
+        url: v.optional(invitationResponse.entries.url),
+        expiresAt: v.optional(isoDateTime()),
+        finishOnly: v.optional(v.boolean()),
+        error: v.optional(problem),
+      }),
+    ),
+    v.description(
+      'One result per requested user, in request order, each as the single route would answer it',
+    ),
+  ),
+});
+
+export const enforcementRequest = v.strictObject({ userNames });
+
+export const enforcementResponse = v.strictObject({
+  results: v.array(
+    v.strictObject({
+      userName,
+      status: v.picklist([200, 404, 409, 503]),
+      outcome: v.optional(
+        v.pipe(
+          v.picklist(['added', 'already_member']),
+          v.description('added: now in the force-MFA group; already_member: it was'),
+        ),
+      ),
+      error: v.optional(problem),
+    }),
+  ),
+});
+
+export const meResponse = v.strictObject({
+  name: v.pipe(v.string(), v.description("The API key's configured name")),
+  scopes: v.array(v.string()),
+});
+
+export type HistoryResponse = v.InferOutput<typeof historyResponse>;
+export type Exemption = v.InferOutput<typeof exemption>;
+export type ExemptionRequest = v.InferOutput<typeof exemptionRequest>;
+export type BulkInvitationResponse = v.InferOutput<typeof bulkInvitationResponse>;
+export type EnforcementResponse = v.InferOutput<typeof enforcementResponse>;
+export type MeResponse = v.InferOutput<typeof meResponse>;
