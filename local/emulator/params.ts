@@ -187,6 +187,24 @@ export class Params {
     return items;
   }
 
+  /**
+   * A `Name.member.N` list of enum values (GetAccountAuthorizationDetails' `Filter`), each member
+   * checked on its own and named by its index, as string-list members are.
+   */
+  enumList<T extends string>(name: string, allowed: readonly T[]): T[] {
+    const values: T[] = [];
+    for (const [index, value] of this.members(name)) {
+      if ((allowed as readonly string[]).includes(value)) {
+        values.push(value as T);
+        continue;
+      }
+      this.problem(
+        `${this.typeSubject(`${memberName(name)}.${index}.member`, value, 64)} Member must satisfy enum value set: [${allowed.join(', ')}]`,
+      );
+    }
+    return values;
+  }
+
   /** `Tags.member.N.Key` / `.Value` lists, validated against the tag shapes. */
   tags(name = 'Tags', maxMembers = 50): { key: string; value: string }[] {
     const byIndex = new Map<number, { key?: string; value?: string }>();

@@ -13,7 +13,7 @@ import { byKey, pageTail, paginate } from '../paginate.ts';
 import { maxItemsShape, type Params, shapes } from '../params.ts';
 import { type AccountState, type GroupRecord, groupArn, newId, type UserRecord } from '../state.ts';
 import { el, escapeXml, list } from '../xml.ts';
-import { findUser, groupXml, isJsonObject, userXml } from './shared.ts';
+import { encodePolicyDocument, findUser, groupXml, isJsonObject, userXml } from './shared.ts';
 import type { OpTable } from './types.ts';
 
 const GROUPS_PER_ACCOUNT = 300;
@@ -144,8 +144,7 @@ export const groupOperations: OpTable = {
     return [
       el('GroupName', group.groupName),
       el('PolicyName', policy.policyName),
-      // IAM returns policy documents URL-encoded; clients decode them.
-      el('PolicyDocument', encodeURIComponent(policy.document)),
+      el('PolicyDocument', encodePolicyDocument(policy.document)),
     ];
   },
 

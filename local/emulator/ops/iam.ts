@@ -1,6 +1,7 @@
 // Every IAM action the emulator answers, by name.
 
 import { accountOperations } from './account.ts';
+import { authorizationDetailsOperations } from './authorization-details.ts';
 import { credentialReportOperations } from './credential-report.ts';
 import { groupOperations } from './groups.ts';
 import { mfaOperations } from './mfa.ts';
@@ -13,4 +14,5 @@ export const iamOperations: OpTable = {
   ...mfaOperations,
   ...credentialReportOperations,
   ...accountOperations,
+  ...authorizationDetailsOperations,
 };

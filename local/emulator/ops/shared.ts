@@ -22,17 +22,24 @@ export function userXml(user: UserRecord, detail: 'full' | 'list' = 'list'): Xml
     el('PasswordLastUsed', user.passwordLastUsed && isoSeconds(user.passwordLastUsed)),
   ];
   if (detail === 'full') {
-    if (user.permissionsBoundaryArn) {
-      nodes.push(
-        el('PermissionsBoundary', [
-          el('PermissionsBoundaryType', 'Policy'),
-          el('PermissionsBoundaryArn', user.permissionsBoundaryArn),
-        ]),
-      );
-    }
+    nodes.push(permissionsBoundaryXml(user));
     if (user.tags.length > 0) nodes.push(tagsXml(user.tags));
   }
   return nodes;
+}
+
+/** A user's PermissionsBoundary element; nothing when it has none. */
+export function permissionsBoundaryXml(user: UserRecord): XmlNode {
+  if (!user.permissionsBoundaryArn) return '';
+  return el('PermissionsBoundary', [
+    el('PermissionsBoundaryType', 'Policy'),
+    el('PermissionsBoundaryArn', user.permissionsBoundaryArn),
+  ]);
+}
+
+/** IAM returns policy documents URL-encoded (RFC 3986); clients decode them. */
+export function encodePolicyDocument(document: string): string {
+  return encodeURIComponent(document);
 }
 
 export function groupXml(group: GroupRecord): XmlNode[] {
