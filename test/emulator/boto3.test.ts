@@ -40,6 +40,8 @@ describe('boto3 against the emulator', () => {
       CreateVirtualMFADevice: 1,
       EnableMFADevice: 2,
       GetCallerIdentity: 1,
+      // Three pages of two users with Filter=User, one of groups, one refused filter.
+      GetAccountAuthorizationDetails: 5,
     });
   });
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """An independent client's view of the IAM/STS emulator: boto3 (botocore's own Query-protocol
-serializer and parser, not the JS SDK) runs a user's MFA enrolment end to end.
+serializer and parser, not the JS SDK) runs a user's MFA enrolment end to end, and reads the
+account back the way an admin console does (get_account_authorization_details).
 
 Usage: python3 test/emulator/boto3_conformance.py http://127.0.0.1:4566
 Needs boto3 and any credentials (AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=y). Prints
@@ -13,6 +14,7 @@ import csv
 import hashlib
 import hmac
 import io
+import json
 import struct
 import sys
 import time
@@ -112,6 +114,56 @@ def main(url):
     check("get_group Group", got_group["Group"]["GroupName"] == group)
     check("get_group Users", [u["UserName"] for u in got_group["Users"]] == [user], got_group["Users"])
 
+    # ---- Authorization details --------------------------------------------------------------
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "NotAction": "iam:ListMFADevices", "Resource": "*"}],
+    }
+    iam.put_group_policy(GroupName=group, PolicyName="deny-all", PolicyDocument=json.dumps(document))
+    details = iam.get_paginator("get_account_authorization_details")
+    pages = list(details.paginate(Filter=["User"], PaginationConfig={"PageSize": 2}))
+    ours = [u for page in pages for u in page["UserDetailList"] if u["Path"] == path]
+    check(
+        "get_account_authorization_details paginator sees every user once",
+        sorted(u["UserName"] for u in ours) == sorted(others + [user]),
+        [u["UserName"] for u in ours],
+    )
+    check("get_account_authorization_details truncated pages carry a Marker", all("Marker" in p for p in pages[:-1]))
+    check(
+        "get_account_authorization_details last page has no Marker",
+        "Marker" not in pages[-1] and not pages[-1]["IsTruncated"],
+    )
+    check(
+        "get_account_authorization_details Filter=User leaves the other lists empty",
+        all(p["GroupDetailList"] == [] and p["RoleDetailList"] == [] and p["Policies"] == [] for p in pages),
+    )
+    detail = next((u for u in ours if u["UserName"] == user), {})
+    check("a UserDetail has the user's groups", detail.get("GroupList") == [group], detail)
+    check(
+        "a UserDetail has the user's tags",
+        sorted((t["Key"], t["Value"]) for t in detail.get("Tags", [])) == [("cost center", "42"), ("team", "web")],
+        detail,
+    )
+    check("a UserDetail has its ARN and id", detail.get("Arn") == created["Arn"] and detail.get("UserId") == created["UserId"])
+    check("a UserDetail has no PasswordLastUsed", "PasswordLastUsed" not in detail, detail)
+    groups_page = iam.get_account_authorization_details(Filter=["Group"], MaxItems=1000)
+    mine = [g for g in groups_page["GroupDetailList"] if g["GroupName"] == group]
+    check("get_account_authorization_details Filter=Group has the group", len(mine) == 1, groups_page["GroupDetailList"])
+    check("Filter=Group leaves the users out", groups_page["UserDetailList"] == [])
+    policies = mine[0].get("GroupPolicyList", []) if mine else []
+    # botocore URL-decodes and parses IAM's policy documents itself.
+    check(
+        "a GroupDetail's inline policy arrives decoded",
+        [(p["PolicyName"], p["PolicyDocument"]) for p in policies] == [("deny-all", document)],
+        policies,
+    )
+    expect_error(
+        "get_account_authorization_details with an unknown Filter is ValidationError 400",
+        lambda: iam.get_account_authorization_details(Filter=["Users"]),
+        "ValidationError",
+        400,
+    )
+
     # ---- Virtual MFA ------------------------------------------------------------------------
     device = iam.create_virtual_mfa_device(VirtualMFADeviceName=user, Path="/")["VirtualMFADevice"]
     serial = device["SerialNumber"]
@@ -208,6 +260,7 @@ def main(url):
     iam.deactivate_mfa_device(UserName=user, SerialNumber=serial)
     check("deactivate_mfa_device leaves no devices", iam.list_mfa_devices(UserName=user)["MFADevices"] == [])
     iam.delete_virtual_mfa_device(SerialNumber=serial)
+    iam.delete_group_policy(GroupName=group, PolicyName="deny-all")
     iam.remove_user_from_group(GroupName=group, UserName=user)
     iam.delete_group(GroupName=group)
     for name in others + [user]:
