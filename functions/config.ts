@@ -27,6 +27,8 @@ export const MAX_INVITATION_TTL_HOURS = 30 * 24;
 export const SERVICE_TAG_PREFIX = 'mfa-onboarding:';
 export const INVITATION_TAG_KEY = `${SERVICE_TAG_PREFIX}invitation`;
 export const ATTEMPT_TAG_PREFIX = `${SERVICE_TAG_PREFIX}attempt:`;
+/** An exemption from MFA: its head tag; longer reasons spill into `…exemption:<write>:<n>` keys. */
+export const EXEMPTION_TAG_KEY = `${SERVICE_TAG_PREFIX}exemption`;
 /** IAM's quota of tags per user (docs/invitation-state.md, "Tag budget"). */
 export const TAGS_PER_USER = 50;
 /**
