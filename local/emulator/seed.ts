@@ -32,6 +32,8 @@ export interface SeedPolicy {
 export interface SeedGroup {
   name: string;
   path?: string;
+  /** ISO timestamp; default: the seeding time. */
+  createDate?: string;
   policies?: SeedPolicy[];
 }
 
@@ -207,7 +209,7 @@ export function applySeed(state: AccountState, spec: SeedSpec, now: Date): SeedS
       groupId: newId('AGPA'),
       path,
       arn: groupArn(acct, path, name),
-      createDate: now,
+      createDate: checkDate(`group ${name} createDate`, g.createDate, now),
       members: new Set(),
       inlinePolicies,
     });

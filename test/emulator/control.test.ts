@@ -201,6 +201,26 @@ describe('POST /_emulator/seed', () => {
     expect(twice.status).toBe(400);
     expect(twice.json.error).toMatch(/virtual MFA device name H is already in use/);
   });
+
+  it('gives a group the createDate of its spec, and refuses one that is not a date', async () => {
+    await emu.control('POST', '/seed', {
+      groups: [{ name: 'old', createDate: '2025-04-01T09:00:00Z' }],
+    });
+    const bad = await rawControl(
+      'POST',
+      '/seed',
+      JSON.stringify({ groups: [{ name: 'bad', createDate: 'last spring' }] }),
+    );
+
+    const { Group } = await emu.iam.send(new GetGroupCommand({ GroupName: 'old' }));
+    expect(Group?.CreateDate).toEqual(new Date('2025-04-01T09:00:00Z'));
+    expect(bad).toEqual({
+      status: 400,
+      json: {
+        error: expect.stringMatching(/group bad createDate "last spring" is not an ISO date/),
+      },
+    });
+  });
 });
 
 describe('a generated account of 5,000 users', () => {
