@@ -104,8 +104,12 @@ export function adminStatements(): Json[] {
       Sid: 'AccountWideListing',
       Effect: 'Allow',
       // These take no resource: `*` is the only form IAM accepts. All read-only.
+      // GetAccountAuthorizationDetails gives every user's tags and groups in a few calls (the
+      // report's exemptions and invitations); it can also read every policy in the account, and
+      // no condition key narrows its Filter: docs/security.md §1 weighs that.
       Action: [
         'iam:ListUsers',
+        'iam:GetAccountAuthorizationDetails',
         'iam:ListVirtualMFADevices',
         'iam:GenerateCredentialReport',
         'iam:GetCredentialReport',
@@ -230,6 +234,7 @@ export function boundaryDocument(): Json {
           'iam:GetLoginProfile',
           'iam:GetGroup',
           'iam:ListUsers',
+          'iam:GetAccountAuthorizationDetails',
           'iam:ListVirtualMFADevices',
           'iam:GenerateCredentialReport',
           'iam:GetCredentialReport',

@@ -387,6 +387,7 @@ describe('OnboardingRole in scope', () => {
   it.each([
     ['iam:GetUser', OUTSIDE_PATH],
     ['iam:ListUsers', '*'],
+    ['iam:GetAccountAuthorizationDetails', '*'],
     ['iam:GetLoginProfile', TANAKA],
     ['iam:GenerateCredentialReport', '*'],
   ])('may not %s on %s', async (action, resource) => {
@@ -410,6 +411,8 @@ describe('AdminRole in scope', () => {
 
   it.each([
     ['iam:ListUsers', '*'],
+    // Every user's tags and groups for the compliance report (it takes no resource).
+    ['iam:GetAccountAuthorizationDetails', '*'],
     ['iam:ListVirtualMFADevices', '*'],
     ['iam:GenerateCredentialReport', '*'],
     ['iam:GetCredentialReport', '*'],
@@ -459,6 +462,7 @@ describe('SweeperRole in scope', () => {
     { action: 'iam:EnableMFADevice', resource: TANAKA },
     { action: 'iam:AddUserToGroup', resource: GROUP },
     { action: 'iam:ListUsers', resource: '*' },
+    { action: 'iam:GetAccountAuthorizationDetails', resource: '*' },
     { action: 'iam:ListMFADevices', resource: TANAKA },
     { action: 'iam:ListGroupsForUser', resource: TANAKA },
     { action: 'iam:GetLoginProfile', resource: TANAKA },
