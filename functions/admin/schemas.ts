@@ -141,6 +141,29 @@ export const complianceResponse = v.strictObject({
     }),
     v.description('Where each figure came from and how fresh it is'),
   ),
+  summary: v.pipe(
+    v.strictObject({
+      totalUsers: count,
+      withMfa: count,
+      withoutMfa: v.pipe(count, v.description('Without MFA and not exempt (the rows of users)')),
+      withoutMfaConsole: v.pipe(
+        count,
+        v.description('Of withoutMfa, those with (or possibly with) a console password'),
+      ),
+      exempt: v.pipe(count, v.description('Users with a current exemption, MFA or not')),
+      pendingInvitations: count,
+      expiredInvitations: count,
+      mfaOutsideForceMfaGroup: v.pipe(
+        count,
+        v.description('Users with MFA who are not in the force-MFA group'),
+      ),
+    }),
+    v.description('Counts over the users under pathPrefix, before consoleOnly/createdBefore'),
+  ),
+  exempt: v.pipe(
+    v.array(exemption),
+    v.description('Users with a current exemption; they are not in users'),
+  ),
   users: v.array(
     v.strictObject({
       userName,
@@ -150,6 +173,12 @@ export const complianceResponse = v.strictObject({
       passwordLastUsed: v.nullable(isoDateTime()),
       consoleAccess: v.nullable(v.boolean()),
       inForceMfaGroup: v.boolean(),
+      invitation: v.pipe(
+        v.nullable(
+          v.strictObject({ state: v.picklist(['pending', 'expired']), expiresAt: isoDateTime() }),
+        ),
+        v.description('The latest onboarding link on the user, if any (locked counts as expired)'),
+      ),
       evidence: v.pipe(
         evidence,
         v.description(

@@ -1,10 +1,12 @@
 // The IAM reads only the admin and sweeper functions make: account-wide listings at IAM's
-// largest page size (1000), so an account at the 5,000-user quota is read in a handful of calls,
+// largest page size (1000), so an account at the 5,000-user quota is read in a handful of calls
+// (users, users with their tags and groups, assigned virtual devices),
 // the credential report, and the few per-user and per-device reads the compliance scan and the
 // sweeper add to them. Each call goes through an IamCaller, as the gateway's do.
 
 import {
   GenerateCredentialReportCommand,
+  GetAccountAuthorizationDetailsCommand,
   GetCredentialReportCommand,
   GetGroupCommand,
   GetLoginProfileCommand,
@@ -25,6 +27,22 @@ export interface ListedUser {
   path: string;
   createDate: Date;
   passwordLastUsed?: Date;
+}
+
+/** A user as GetAccountAuthorizationDetails describes it, less its policies (never kept). */
+export interface AuthorizedUser {
+  userName: string;
+  userId: string;
+  path: string;
+  tags: Record<string, string>;
+  /** Names of the groups the user is in. */
+  groups: string[];
+}
+
+/** A virtual MFA device that is enabled for a user. */
+export interface AssignedVirtualMfaDevice {
+  userName: string;
+  enableDate?: Date;
 }
 
 export type CredentialReportState = 'STARTED' | 'INPROGRESS' | 'COMPLETE';
@@ -54,10 +72,45 @@ export class IamInventory {
     }));
   }
 
+  /**
+   * Every user of the account with its tags and groups, 1000 a page: what would otherwise cost
+   * a ListUserTags and a ListGroupsForUser per user. IAM answers with each user's inline policy
+   * documents and attached policies too; they are dropped here, unread (docs/security.md §1).
+   * There is no path filter: the caller selects.
+   */
+  async usersWithTagsAndGroups(): Promise<AuthorizedUser[]> {
+    const users = await this.caller.paginate(
+      'GetAccountAuthorizationDetails',
+      (iam, Marker) =>
+        iam.send(
+          new GetAccountAuthorizationDetailsCommand({
+            Filter: ['User'],
+            Marker,
+            MaxItems: PAGE_SIZE,
+          }),
+        ),
+      (page) => page.UserDetailList,
+    );
+    return users.map((u) => ({
+      userName: u.UserName ?? '',
+      userId: u.UserId ?? '',
+      path: u.Path ?? '/',
+      tags: Object.fromEntries((u.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+      groups: u.GroupList ?? [],
+    }));
+  }
+
   /** Names of the users that have a virtual MFA device enabled (live). */
   async usersWithVirtualMfa(): Promise<Set<string>> {
+    return new Set((await this.assignedVirtualMfaDevices()).map((d) => d.userName));
+  }
+
+  /** Every virtual MFA device enabled for a user, with its enable date (live). */
+  async assignedVirtualMfaDevices(): Promise<AssignedVirtualMfaDevice[]> {
     const devices = await this.virtualMfaDevices('Assigned');
-    return new Set(devices.flatMap((d) => (d.User?.UserName ? [d.User.UserName] : [])));
+    return devices.flatMap((d) =>
+      d.User?.UserName ? [{ userName: d.User.UserName, enableDate: d.EnableDate }] : [],
+    );
   }
 
   /** Serial numbers of every virtual MFA device assigned to no one. */
@@ -92,15 +145,17 @@ export class IamInventory {
     return Object.fromEntries(tags.flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : [])));
   }
 
-  /** Names of the group's members. */
-  async groupMembers(groupName: string): Promise<Set<string>> {
-    const users = await this.caller.paginate(
-      'GetGroup',
-      (iam, Marker) =>
-        iam.send(new GetGroupCommand({ GroupName: groupName, Marker, MaxItems: PAGE_SIZE })),
-      (page) => page.Users,
-    );
-    return new Set(users.flatMap((u) => (u.UserName ? [u.UserName] : [])));
+  /** Whether the group exists (one call, whatever its size). */
+  async groupExists(groupName: string): Promise<boolean> {
+    try {
+      await this.caller.send('GetGroup', (iam) =>
+        iam.send(new GetGroupCommand({ GroupName: groupName, MaxItems: 1 })),
+      );
+      return true;
+    } catch (error) {
+      if (isIamError(error, 'not-found')) return false;
+      throw error;
+    }
   }
 
   async hasLoginProfile(userName: string): Promise<boolean> {

@@ -1,14 +1,15 @@
 // The "users without MFA" report as the admin API serves it: the scan (scan.ts) fitted into the
 // request's time budget, and its CSV download (columns, file name, headers).
 
-import type { ComplianceReport } from '../admin/schemas.ts';
+import type { ComplianceReport, UserWithoutMfa } from '../admin/schemas.ts';
 import type { IamGateway } from '../aws/iam-gateway.ts';
 import type { IamInventory } from '../aws/iam-inventory.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { withProductErrors } from '../errors.ts';
+import { reportWaitWithin } from './credential-report.ts';
 import { toCsv } from './csv.ts';
-import { DEFAULT_REPORT_WAIT_MS, scanUsersWithoutMfa } from './scan.ts';
+import { scanUsersWithoutMfa } from './scan.ts';
 
 export interface ReportDeps {
   gateway: IamGateway;
@@ -30,9 +31,6 @@ export interface ReportFilter {
   createdBefore?: string;
 }
 
-/** Time kept for the rest of the scan after waiting for a credential report. */
-const REPORT_WAIT_HEADROOM_MS = 8_000;
-
 export function usersWithoutMfaReport(
   { gateway, inventory, config, clock, deadline, scan }: ReportDeps,
   filter: ReportFilter,
@@ -43,13 +41,11 @@ export function usersWithoutMfaReport(
         gateway,
         inventory,
         forceMfaGroup: config.forceMfaGroup,
+        maxCodeAttempts: config.maxCodeAttempts,
         now: clock,
         ...scan,
         // Leave the rest of the request's budget for the listings and per-user checks.
-        reportWaitMs: Math.min(
-          scan?.reportWaitMs ?? DEFAULT_REPORT_WAIT_MS,
-          Math.max(0, deadline - Date.now() - REPORT_WAIT_HEADROOM_MS),
-        ),
+        reportWaitMs: reportWaitWithin(deadline, scan?.reportWaitMs),
       },
       {
         pathPrefix: filter.pathPrefix,
@@ -60,22 +56,27 @@ export function usersWithoutMfaReport(
   );
 }
 
-export const COMPLIANCE_CSV_COLUMNS = [
-  'userName',
-  'arn',
-  'path',
-  'createDate',
-  'passwordLastUsed',
-  'consoleAccess',
-  'inForceMfaGroup',
-  'evidence',
-] as const;
+/** The CSV's columns, in order: a row's fields, then its invitation's (empty when it has none). */
+const CSV_CELLS = {
+  userName: (u) => u.userName,
+  arn: (u) => u.arn,
+  path: (u) => u.path,
+  createDate: (u) => u.createDate,
+  passwordLastUsed: (u) => u.passwordLastUsed,
+  consoleAccess: (u) => u.consoleAccess,
+  inForceMfaGroup: (u) => u.inForceMfaGroup,
+  evidence: (u) => u.evidence,
+  invitationState: (u) => u.invitation?.state,
+  invitationExpiresAt: (u) => u.invitation?.expiresAt,
+} satisfies Record<string, (u: UserWithoutMfa) => string | boolean | null | undefined>;
+
+export const COMPLIANCE_CSV_COLUMNS = Object.keys(CSV_CELLS) as (keyof typeof CSV_CELLS)[];
 
 /** The report as a CSV download; what the JSON says about its sources rides in headers. */
 export function csvResponse(report: ComplianceReport): Response {
   const body = toCsv(
     [...COMPLIANCE_CSV_COLUMNS],
-    report.users.map((u) => COMPLIANCE_CSV_COLUMNS.map((column) => u[column])),
+    report.users.map((u) => COMPLIANCE_CSV_COLUMNS.map((column) => CSV_CELLS[column](u))),
   );
   const sourceOfOthers = report.sources.otherMfaDevicesAndConsoleAccess;
   return new Response(body, {

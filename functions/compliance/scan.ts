@@ -1,19 +1,37 @@
-// "Which IAM users lack MFA?", answered live within a small IAM call budget.
+// "Which IAM users lack MFA?", answered live within a small IAM call budget, with where each of
+// them stands (exempt, invited) and the account's totals.
 //
 // Per-user scanners call IAM once or more per user (5,000+ calls at the user quota); report
 // readers are cheap but up to four hours old. We combine both (issue #4):
-//   live, in parallel, 1000 per page: ListUsers, ListVirtualMFADevices(Assigned), GetGroup;
+//   live, in parallel, 1000 per page: ListUsers (who, under pathPrefix, and password last used),
+//   GetAccountAuthorizationDetails(User) (every user's tags and groups: exemptions, invitations,
+//   force-MFA membership), ListVirtualMFADevices(Assigned), and GetGroup for one item (whether
+//   the force-MFA group exists);
 //   the credential report (GenerateCredentialReport reuses one younger than 4 h) for what the
 //   lists cannot say: MFA devices that are not virtual (hardware TOTP, FIDO) and console access;
 //   per-user calls only for users the report cannot settle (created after it), bounded.
 // A user lacks MFA when no device of any kind is enabled. Each row says how it was decided.
+//
+// The users are those both listings saw with the same UserId. The two run at the same time, so
+// a user created while they run may be in one only, and a user deleted and re-created under the
+// same name has a new id: such users are left out of this report (the next one has them) rather
+// than reported with tags or groups read from someone else, or not read at all.
 
-import type { ComplianceReport, Evidence, UserWithoutMfa } from '../admin/schemas.ts';
+import type { ComplianceReport, Evidence, Exemption, UserWithoutMfa } from '../admin/schemas.ts';
 import { isIamError } from '../aws/iam-error.ts';
 import { accountIdFromArn, type IamGateway } from '../aws/iam-gateway.ts';
-import type { CredentialReport, IamInventory, ListedUser } from '../aws/iam-inventory.ts';
+import type { AuthorizedUser, IamInventory, ListedUser } from '../aws/iam-inventory.ts';
 import { type Clock, systemClock } from '../clock.ts';
-import { type CredentialReportRow, parseCredentialReport } from './credential-report.ts';
+import { isInGroup } from '../enrollment/own-device.ts';
+import { exemptionOf } from '../exemptions/tag.ts';
+import { attemptsOf, invitationIn, type Tags } from '../invitations/token.ts';
+import {
+  type CredentialReportRow,
+  freshCredentialReport,
+  parseCredentialReport,
+  rowAbout,
+} from './credential-report.ts';
+import { mapLimited } from './map-limited.ts';
 
 export interface ScanOptions {
   pathPrefix?: string;
@@ -28,6 +46,8 @@ export interface ScanDeps {
   gateway: IamGateway;
   inventory: IamInventory;
   forceMfaGroup: string;
+  /** Wrong codes after which an invitation is locked (it then counts as expired). */
+  maxCodeAttempts: number;
   now?: Clock;
   sleep?: (ms: number) => Promise<void>;
   /** How long to wait for a credential report that is being generated. */
@@ -36,73 +56,116 @@ export interface ScanDeps {
   maxPerUserChecks?: number;
 }
 
-export const DEFAULT_REPORT_WAIT_MS = 10_000;
 const DEFAULT_MAX_PER_USER_CHECKS = 10;
 const CHECK_CONCURRENCY = 4;
+
+/** A user both listings saw, with what the report needs to know about them. */
+interface ScannedUser extends ListedUser {
+  tags: Tags;
+  inForceMfaGroup: boolean;
+  exemption: Exemption | undefined;
+  invitation: UserWithoutMfa['invitation'];
+}
+
+/** Whether the user has MFA, and how that was found. */
+type Finding =
+  | { mfa: true }
+  | { mfa: false; consoleAccess: boolean | null; evidence: Evidence }
+  | { gone: true };
 
 export async function scanUsersWithoutMfa(
   deps: ScanDeps,
   options: ScanOptions = {},
 ): Promise<ComplianceReport> {
-  const now = deps.now ?? systemClock;
-  const startedAt = now().toISOString();
-  const [users, withVirtualMfa, group, report] = await Promise.all([
+  const clock = deps.now ?? systemClock;
+  const now = clock();
+  const startedAt = now.toISOString();
+  const [listed, detailed, withVirtualMfa, groupExists, report] = await Promise.all([
     deps.inventory.listUsers(options.pathPrefix),
+    deps.inventory.usersWithTagsAndGroups(),
     deps.inventory.usersWithVirtualMfa(),
-    groupMembers(deps),
-    freshCredentialReport(deps),
+    deps.inventory.groupExists(deps.forceMfaGroup),
+    freshCredentialReport({ ...deps, now: clock }),
   ]);
-  const firstUser = users[0];
+  const firstUser = listed[0];
   // STS is asked only when no user ARN names the account (an empty account or path).
   const accountId = firstUser ? accountIdFromArn(firstUser.arn) : await deps.gateway.accountId();
   const reportRows = report
     ? parseCredentialReport(report.csv)
     : new Map<string, CredentialReportRow>();
+  const users = joinListings(listed, detailed, deps, now);
 
-  const lacking: UserWithoutMfa[] = [];
-  const unsettled: ListedUser[] = [];
+  const findings = new Map<ScannedUser, Finding>();
+  const unsettled: ScannedUser[] = [];
   for (const user of users) {
-    if (options.createdBefore && user.createDate.getTime() >= options.createdBefore.getTime())
+    if (withVirtualMfa.has(user.userName)) {
+      findings.set(user, { mfa: true });
       continue;
-    if (withVirtualMfa.has(user.userName)) continue;
-    // A row describes this user only if the user existed when the report was made (a user
-    // deleted and re-created under the same name since then is someone else).
-    const row =
-      report && user.createDate.getTime() <= report.generatedAt.getTime()
-        ? reportRows.get(user.userName)
-        : undefined;
-    if (row?.mfaActive) continue; // a hardware or FIDO device, per the report
-    if (row) lacking.push(toRow(user, group.members, row.passwordEnabled, 'credential-report'));
-    else unsettled.push(user);
+    }
+    const row = rowAbout(reportRows, report, user);
+    if (!row) {
+      unsettled.push(user);
+      continue;
+    }
+    // mfa_active without a virtual device: a hardware or FIDO device, per the report.
+    findings.set(
+      user,
+      row.mfaActive
+        ? { mfa: true }
+        : { mfa: false, consoleAccess: row.passwordEnabled, evidence: 'credential-report' },
+    );
   }
 
+  // The per-user budget goes first to users who would be rows; the rest only change counts.
+  const wouldBeRow = (u: ScannedUser) => !u.exemption && createdInTime(u, options);
+  unsettled.sort((a, b) => Number(wouldBeRow(b)) - Number(wouldBeRow(a)));
   const budget = deps.maxPerUserChecks ?? DEFAULT_MAX_PER_USER_CHECKS;
   const checked = unsettled.slice(0, budget);
   const skipped = unsettled.slice(budget);
-  const results = await mapLimited(checked, CHECK_CONCURRENCY, async (user) => {
-    try {
-      const [devices, consoleAccess] = await Promise.all([
-        deps.gateway.listMfaDevices(user.userName),
-        deps.inventory.hasLoginProfile(user.userName),
-      ]);
-      return devices.length > 0 ? undefined : toRow(user, group.members, consoleAccess, 'live');
-    } catch (error) {
-      // Deleted since it was listed: there is no longer a user to report.
-      if (isIamError(error, 'not-found')) return undefined;
-      throw error;
-    }
+  await mapLimited(checked, CHECK_CONCURRENCY, async (user) => {
+    findings.set(user, await checkLive(deps, user));
   });
-  for (const row of results) if (row) lacking.push(row);
-  for (const user of skipped) lacking.push(toRow(user, group.members, null, 'virtual-only'));
+  for (const user of skipped)
+    findings.set(user, { mfa: false, consoleAccess: null, evidence: 'virtual-only' });
 
-  const selected = lacking
-    .filter((u) => !options.consoleOnly || u.consoleAccess !== false)
-    .sort((a, b) => (a.userName.toLowerCase() < b.userName.toLowerCase() ? -1 : 1));
+  const summary = {
+    totalUsers: 0,
+    withMfa: 0,
+    withoutMfa: 0,
+    withoutMfaConsole: 0,
+    exempt: 0,
+    pendingInvitations: 0,
+    expiredInvitations: 0,
+    mfaOutsideForceMfaGroup: 0,
+  };
+  const exempt: Exemption[] = [];
+  const lacking: UserWithoutMfa[] = [];
+  for (const [user, finding] of findings) {
+    if ('gone' in finding) continue; // deleted since it was listed: no longer a user to report
+    summary.totalUsers++;
+    if (user.invitation?.state === 'pending') summary.pendingInvitations++;
+    if (user.invitation?.state === 'expired') summary.expiredInvitations++;
+    if (user.exemption) {
+      summary.exempt++;
+      exempt.push(user.exemption);
+    }
+    if (finding.mfa) {
+      summary.withMfa++;
+      if (!user.inForceMfaGroup) summary.mfaOutsideForceMfaGroup++;
+      continue;
+    }
+    if (user.exemption) continue;
+    summary.withoutMfa++;
+    if (finding.consoleAccess !== false) summary.withoutMfaConsole++;
+    if (!createdInTime(user, options)) continue;
+    if (options.consoleOnly && finding.consoleAccess === false) continue;
+    lacking.push(toRow(user, finding.consoleAccess, finding.evidence));
+  }
 
   return {
     accountId,
     generatedAt: startedAt,
-    totalUsers: users.length,
+    totalUsers: summary.totalUsers,
     sources: {
       users: { source: 'live', at: startedAt },
       virtualMfaDevices: { source: 'live', at: startedAt },
@@ -110,20 +173,81 @@ export async function scanUsersWithoutMfa(
         source: 'live',
         at: startedAt,
         groupName: deps.forceMfaGroup,
-        exists: group.exists,
+        exists: groupExists,
       },
       otherMfaDevicesAndConsoleAccess: report
         ? { source: 'credential-report', generatedAt: report.generatedAt.toISOString() }
         : { source: 'unavailable', reason: 'The credential report was still being generated.' },
       perUserChecks: { source: 'live', users: checked.length, skipped: skipped.length },
     },
-    users: selected,
+    summary,
+    exempt: exempt.sort(byUserName),
+    users: lacking.sort(byUserName),
   };
 }
 
+/** The users ListUsers gave, each with the tags and groups the other listing gave for them. */
+function joinListings(
+  listed: ListedUser[],
+  detailed: AuthorizedUser[],
+  deps: ScanDeps,
+  now: Date,
+): ScannedUser[] {
+  const byId = new Map(detailed.map((u) => [u.userId, u]));
+  return listed.flatMap((user) => {
+    const details = byId.get(user.userId);
+    if (!details || details.userName !== user.userName) return [];
+    const exemption = exemptionOf(details.tags, now);
+    return [
+      {
+        ...user,
+        tags: details.tags,
+        inForceMfaGroup: isInGroup(details.groups, deps.forceMfaGroup),
+        exemption: exemption && {
+          userName: user.userName,
+          reason: exemption.reason,
+          until: exemption.until?.toISOString() ?? null,
+        },
+        invitation: invitationOf(details.tags, deps.maxCodeAttempts, now),
+      },
+    ];
+  });
+}
+
+/** The current invitation on the user, if any: pending, or expired (also when locked). */
+function invitationOf(tags: Tags, maxCodeAttempts: number, now: Date): ScannedUser['invitation'] {
+  const record = invitationIn(tags);
+  if (!record) return null;
+  const ended = record.expiresAt.getTime() <= now.getTime();
+  const locked = attemptsOf(tags, record.id) >= maxCodeAttempts;
+  return {
+    state: ended || locked ? 'expired' : 'pending',
+    expiresAt: record.expiresAt.toISOString(),
+  };
+}
+
+/** ListMFADevices and GetLoginProfile for one user the credential report cannot settle. */
+async function checkLive(deps: ScanDeps, user: ScannedUser): Promise<Finding> {
+  try {
+    const [devices, consoleAccess] = await Promise.all([
+      deps.gateway.listMfaDevices(user.userName),
+      deps.inventory.hasLoginProfile(user.userName),
+    ]);
+    return devices.length > 0 ? { mfa: true } : { mfa: false, consoleAccess, evidence: 'live' };
+  } catch (error) {
+    if (isIamError(error, 'not-found')) return { gone: true };
+    throw error;
+  }
+}
+
+const createdInTime = (user: ListedUser, options: ScanOptions) =>
+  !options.createdBefore || user.createDate.getTime() < options.createdBefore.getTime();
+
+const byUserName = (a: { userName: string }, b: { userName: string }) =>
+  a.userName.toLowerCase() < b.userName.toLowerCase() ? -1 : 1;
+
 function toRow(
-  user: ListedUser,
-  members: Set<string>,
+  user: ScannedUser,
   consoleAccess: boolean | null,
   evidence: Evidence,
 ): UserWithoutMfa {
@@ -134,53 +258,8 @@ function toRow(
     createDate: user.createDate.toISOString(),
     passwordLastUsed: user.passwordLastUsed?.toISOString() ?? null,
     consoleAccess,
-    inForceMfaGroup: members.has(user.userName),
+    inForceMfaGroup: user.inForceMfaGroup,
+    invitation: user.invitation,
     evidence,
   };
-}
-
-async function groupMembers(deps: ScanDeps): Promise<{ members: Set<string>; exists: boolean }> {
-  try {
-    return { members: await deps.inventory.groupMembers(deps.forceMfaGroup), exists: true };
-  } catch (error) {
-    if (isIamError(error, 'not-found')) return { members: new Set(), exists: false };
-    throw error;
-  }
-}
-
-/**
- * The credential report, generating one if none younger than four hours exists (IAM reuses a
- * recent one, so this is usually two calls). Waits for a generation in progress, up to a limit.
- */
-async function freshCredentialReport(deps: ScanDeps): Promise<CredentialReport | undefined> {
-  const now = deps.now ?? systemClock;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const deadline = now().getTime() + (deps.reportWaitMs ?? DEFAULT_REPORT_WAIT_MS);
-  let pause = 200;
-  for (;;) {
-    if ((await deps.inventory.generateCredentialReport()) === 'COMPLETE') {
-      const report = await deps.inventory.getCredentialReport();
-      if (report) return report;
-    }
-    if (now().getTime() + pause > deadline) return undefined;
-    await sleep(pause);
-    pause = Math.min(pause * 2, 1_000);
-  }
-}
-
-async function mapLimited<T, R>(
-  items: T[],
-  limit: number,
-  f: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await f(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

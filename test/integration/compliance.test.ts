@@ -34,6 +34,7 @@ interface Row {
   passwordLastUsed: string | null;
   consoleAccess: boolean | null;
   inForceMfaGroup: boolean;
+  invitation: { state: 'pending' | 'expired'; expiresAt: string } | null;
   evidence: 'live' | 'credential-report' | 'virtual-only';
 }
 
@@ -50,6 +51,8 @@ interface Report {
       | { source: 'unavailable'; reason: string };
     perUserChecks: { source: string; users: number; skipped: number };
   };
+  summary: Record<string, number>;
+  exempt: { userName: string; reason: string; until: string | null }[];
   users: Row[];
 }
 
@@ -220,6 +223,17 @@ describe('admins: IAM users without MFA (GET /v1/compliance/users-without-mfa)',
           },
           perUserChecks: { source: 'live', users: 0, skipped: 0 },
         },
+        summary: {
+          totalUsers: 6,
+          withMfa: 3,
+          withoutMfa: 3,
+          withoutMfaConsole: 2,
+          exempt: 0,
+          pendingInvitations: 0,
+          expiredInvitations: 0,
+          mfaOutsideForceMfaGroup: 2,
+        },
+        exempt: [],
         users: [
           {
             userName: 'alice',
@@ -229,6 +243,7 @@ describe('admins: IAM users without MFA (GET /v1/compliance/users-without-mfa)',
             passwordLastUsed: '2026-05-01T10:00:00.000Z',
             consoleAccess: true,
             inForceMfaGroup: true,
+            invitation: null,
             evidence: 'credential-report',
           },
           {
@@ -239,6 +254,7 @@ describe('admins: IAM users without MFA (GET /v1/compliance/users-without-mfa)',
             passwordLastUsed: null,
             consoleAccess: false,
             inForceMfaGroup: false,
+            invitation: null,
             evidence: 'credential-report',
           },
           {
@@ -249,6 +265,7 @@ describe('admins: IAM users without MFA (GET /v1/compliance/users-without-mfa)',
             passwordLastUsed: null,
             consoleAccess: true,
             inForceMfaGroup: false,
+            invitation: null,
             evidence: 'credential-report',
           },
         ],
@@ -330,6 +347,8 @@ describe('admins: IAM users without MFA (GET /v1/compliance/users-without-mfa)',
         'consoleAccess',
         'inForceMfaGroup',
         'evidence',
+        'invitationState',
+        'invitationExpiresAt',
       ]);
       expect(header).toEqual([...COMPLIANCE_CSV_COLUMNS]);
       expect(rows).toEqual(
@@ -342,6 +361,8 @@ describe('admins: IAM users without MFA (GET /v1/compliance/users-without-mfa)',
           String(u.consoleAccess),
           String(u.inForceMfaGroup),
           u.evidence,
+          u.invitation?.state ?? '',
+          u.invitation?.expiresAt ?? '',
         ]),
       );
       expect(rows.map((r) => r[0])).toEqual(['alice', 'bob']);
@@ -376,11 +397,12 @@ describe('admins: IAM users without MFA (GET /v1/compliance/users-without-mfa)',
         [arn('plain.name')]: 'plain.name',
         [arn('mid=dle')]: 'mid=dle',
       });
-      // Fields with a comma are quoted (RFC 4180), so every row has exactly 8 fields.
+      // Fields with a comma are quoted (RFC 4180), so every row has exactly the header's 10
+      // fields (8, then the invitation's state and expiry).
       expect(text).toContain(`\r\n"a,b","${arn('a,b')}",/,`);
       expect(text).toContain(`\r\n"'=1+2,3","${arn('=1+2,3')}",/,`);
       expect(text).toContain("\r\n'=cmd,");
-      for (const row of rows) expect(row).toHaveLength(8);
+      for (const row of rows) expect(row).toHaveLength(10);
       // No cell of the file starts with a formula character.
       for (const row of rows) for (const value of row) expect(value).not.toMatch(/^[=+\-@]/);
     });
