@@ -5,6 +5,15 @@
 import { parseArgs } from 'node:util';
 import { newApiKey, SCOPES, type Scope } from '../functions/admin/api-keys.ts';
 
+/** What each scope lets a key do (the routes are in GET /openapi.json). */
+const SCOPE_HELP: Record<Scope, string> = {
+  'invitations:write': 'issue and revoke onboarding links (POST, DELETE /v1/invitations)',
+  'users:read': "read one user's MFA status (GET /v1/users/{name})",
+  'compliance:read': 'the report of users without MFA (GET /v1/compliance/*)',
+  'exemptions:write': 'exempt a user from MFA, or end it (PUT, DELETE /v1/users/{name}/exemption)',
+  'enforcement:write': 'no route yet',
+};
+
 function main(): number {
   let values: { name?: string; scopes?: string; help?: boolean };
   try {
@@ -20,7 +29,14 @@ function main(): number {
     return 2;
   }
   if (values.help) {
-    console.log(`Usage: npm run api-key -- --name <name> [--scopes ${SCOPES.join(',')}]`);
+    console.log(
+      [
+        `Usage: npm run api-key -- --name <name> [--scopes ${SCOPES.join(',')}]`,
+        '',
+        'Prints a new API key and the API_KEYS entry holding its hash. Scopes (default: all):',
+        ...SCOPES.map((scope) => `  ${scope.padEnd(18)} ${SCOPE_HELP[scope]}`),
+      ].join('\n'),
+    );
     return 0;
   }
   const name = values.name ?? '';

@@ -6,6 +6,7 @@ import type { IamClients } from '../aws/clients.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import { csvResponse, usersWithoutMfaReport } from '../compliance/report.ts';
 import type { Config } from '../config.ts';
+import { removeExemption, setExemption } from '../exemptions/exemptions.ts';
 import { ADMIN_MAX_BODY_BYTES, limitBody } from '../http/body-limit.ts';
 import { errorBody, onErrorHandler } from '../http/error-response.ts';
 import { type RetryDelays, requestContext } from '../http/request-context.ts';
@@ -87,6 +88,33 @@ export function createAdminApp(deps: AdminDeps) {
   mount(app, route.userStatus, scoped(route.userStatus), async (c, { params }) =>
     c.json(await userStatus({ gateway: c.get('gateway'), config, clock }, params.userName)),
   );
+
+  mount(app, route.setExemption, scoped(route.setExemption), async (c, { params, json }) => {
+    const set = await setExemption({ gateway: c.get('gateway'), config, clock }, params.userName, {
+      reason: json.reason,
+      until: json.until === undefined ? null : new Date(json.until),
+    });
+    const until = set.until?.toISOString() ?? null;
+    // The reason is in IAM (and CloudTrail's TagUser record); the log keeps its length only.
+    c.get('logger').info('admin.exemption_set', {
+      keyName: c.get('apiKeyName'),
+      userName: set.userName,
+      until,
+      reasonLength: set.reason.length,
+    });
+    return c.json({ userName: set.userName, reason: set.reason, until });
+  });
+
+  mount(app, route.removeExemption, scoped(route.removeExemption), async (c, { params }) => {
+    const removed = await removeExemption({ gateway: c.get('gateway'), config }, params.userName);
+    c.get('logger').info('admin.exemption_removed', {
+      keyName: c.get('apiKeyName'),
+      userName: params.userName,
+      existed: removed !== undefined,
+      until: removed?.until?.toISOString() ?? null,
+    });
+    return c.body(null, 204);
+  });
 
   mount(app, route.usersWithoutMfa, scoped(route.usersWithoutMfa), async (c, { query }) => {
     const report = await usersWithoutMfaReport(

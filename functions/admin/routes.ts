@@ -7,6 +7,8 @@ import type { Scope } from './api-keys.ts';
 import {
   complianceQuery,
   complianceResponse,
+  exemption,
+  exemptionRequest,
   invitationRequest,
   invitationResponse,
   userPathParams,
@@ -59,6 +61,35 @@ export const adminRoutes = {
     request: { params: userPathParams },
     responses: {
       200: { description: 'The status', json: userStatusResponse },
+      400: { description: 'Bad user name' },
+      404: { description: NOT_MANAGED },
+      503: { description: BUSY },
+    },
+  },
+  setExemption: {
+    method: 'PUT',
+    path: '/v1/users/{userName}/exemption',
+    summary: 'Exempt a user from MFA (replaces any earlier exemption)',
+    description:
+      'For users that cannot have MFA (service, break-glass, machine users): the compliance report lists them under `exempt`, not as lacking MFA, and enforcement leaves them out of the force-MFA group. Stored in IAM user tags (at most 3), audited in the log.',
+    auth: { apiKey: 'exemptions:write' },
+    request: { params: userPathParams, json: exemptionRequest },
+    responses: {
+      200: { description: 'The exemption', json: exemption },
+      400: { description: 'Bad input (a reason of 1–200 characters; until in the future)' },
+      404: { description: NOT_MANAGED },
+      409: { description: 'too_many_tags (no room under IAM 50 tags per user)' },
+      503: { description: BUSY },
+    },
+  },
+  removeExemption: {
+    method: 'DELETE',
+    path: '/v1/users/{userName}/exemption',
+    summary: "End a user's exemption from MFA (idempotent)",
+    auth: { apiKey: 'exemptions:write' },
+    request: { params: userPathParams },
+    responses: {
+      204: { description: 'Removed, or there was none' },
       400: { description: 'Bad user name' },
       404: { description: NOT_MANAGED },
       503: { description: BUSY },

@@ -63,6 +63,10 @@ export const userStatusResponse = v.strictObject({
     ),
     v.description('The latest invitation, if one is on the user (pending, expired or locked)'),
   ),
+  exemption: v.pipe(
+    v.nullable(v.strictObject({ reason: v.string(), until: v.nullable(isoDateTime()) })),
+    v.description('The current exemption from MFA (null: none, or it has ended)'),
+  ),
 });
 
 export const complianceQuery = v.strictObject({

@@ -1,12 +1,13 @@
 // One user's MFA status for HR tooling (GET /v1/users/{userName}): their MFA devices, force-MFA
-// group membership, where the enrollment stands and the current invitation, if any (GetUser,
-// then two listings in parallel). A user outside the user path is answered as an unknown one.
+// group membership, where the enrollment stands, the current invitation and exemption, if any
+// (GetUser, then two listings in parallel). A user outside the user path is answered as an unknown one.
 
 import type { IamGateway } from '../aws/iam-gateway.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { isInGroup, ownSerialNumber } from '../enrollment/own-device.ts';
 import { aboutUser, withProductErrors } from '../errors.ts';
+import { exemptionOf } from '../exemptions/tag.ts';
 import { attemptsLeft, managedUser } from '../invitations/invitations.ts';
 import { attemptsOf, invitationIn } from '../invitations/token.ts';
 import type { EnrollmentState, UserStatus } from './schemas.ts';
@@ -59,7 +60,14 @@ async function readStatus(
     inForceMfaGroup,
     enrollment,
     invitation,
+    exemption: exemptionAnswer(exemptionOf(user.tags, clock())),
   };
+}
+
+function exemptionAnswer(
+  e: { reason: string; until: Date | null } | undefined,
+): UserStatus['exemption'] {
+  return e ? { reason: e.reason, until: e.until?.toISOString() ?? null } : null;
 }
 
 function invitationState(

@@ -69,6 +69,25 @@ export class IamGateway {
     );
   }
 
+  /**
+   * Writes these tags in one call, which IAM applies atomically. Not repeated after an unknown
+   * outcome (a 500, a dropped connection): a late repeat could land after a newer write, so the
+   * caller reads back and decides (an IamError of kind `unknown-outcome`).
+   */
+  async tagUserOnce(userName: string, tags: Record<string, string>): Promise<void> {
+    await this.caller.send(
+      'TagUser',
+      (iam) =>
+        iam.send(
+          new TagUserCommand({
+            UserName: userName,
+            Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+          }),
+        ),
+      { retryUnknownOutcome: false },
+    );
+  }
+
   /** Removes these tag keys (absent ones are no error). */
   async untagUser(userName: string, keys: string[]): Promise<void> {
     await this.caller.send('UntagUser', (iam) =>

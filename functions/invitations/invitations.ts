@@ -21,17 +21,18 @@ import {
   UserNotFoundError,
   withProductErrors,
 } from '../errors.ts';
+import { exemptionKeys, staleExemptionKeys } from '../exemptions/tag.ts';
 import {
   attemptsOf,
   encodeInvitationTag,
   foreignTagCount,
   type InvitationRecord,
   invitationIn,
+  invitationTagKeys,
   newAttemptKey,
   newInvitation,
   parseToken,
   secretMatches,
-  serviceTagKeys,
   staleAttemptKeys,
 } from './token.ts';
 
@@ -99,8 +100,9 @@ async function issue(
   const finishOnly = own.mfaEnabled;
   // A finish-only link never reserves an attempt: it needs room for its identity tag alone.
   const needed = finishOnly ? 1 : 1 + config.maxCodeAttempts;
-  const freeSlots = TAGS_PER_USER - foreignTagCount(user.tags);
-  if (freeSlots < needed) throw tooManyTags(user.userName, TAGS_PER_USER - freeSlots, needed);
+  // An exemption's tags stay (they are not the invitation's to remove): they count as taken.
+  const taken = takenSlots(user.tags);
+  if (TAGS_PER_USER - taken < needed) throw tooManyTags(user.userName, taken, needed);
   // Whole seconds, as the tag stores them, so the answer matches what verification will see.
   const expiresAt = new Date(Math.floor((clock().getTime() + ttlHours * 3_600_000) / 1000) * 1000);
   const { token, record } = newInvitation(user.userName, expiresAt, finishOnly);
@@ -108,7 +110,8 @@ async function issue(
   await aboutUser(user.userName, async () => {
     await writeIdentity(gateway, user, encodeInvitationTag(record), needed);
     if (!finishOnly) await deleteUnassignedOwnDevice(gateway, config, user);
-    const stale = staleAttemptKeys(user.tags, record.id);
+    // Leftovers an overwritten exemption write left go too (tag.ts: safe for any reader).
+    const stale = [...staleAttemptKeys(user.tags, record.id), ...staleExemptionKeys(user.tags)];
     if (stale.length > 0) await gateway.untagUser(user.userName, stale);
   });
   return { userName: user.userName, url: onboardingUrl(config, token), expiresAt, finishOnly };
@@ -137,15 +140,20 @@ async function writeIdentity(
     await gateway.tagUser(user.userName, INVITATION_TAG_KEY, value);
   } catch (error) {
     if (isIamError(error, 'limit-exceeded'))
-      throw tooManyTags(user.userName, foreignTagCount(fresh.tags), needed);
+      throw tooManyTags(user.userName, takenSlots(fresh.tags), needed);
     throw error;
   }
 }
 
-function tooManyTags(userName: string, ownTags: number, needed: number): ConflictError {
+/** Tags an invitation cannot make room in: the user's own, and an exemption's. */
+function takenSlots(tags: Record<string, string>): number {
+  return foreignTagCount(tags) + exemptionKeys(tags).length;
+}
+
+function tooManyTags(userName: string, taken: number, needed: number): ConflictError {
   return new ConflictError(
     'too_many_tags',
-    `User ${userName} has ${ownTags} tags of its own; an invitation needs ${needed} free tag slots (IAM allows ${TAGS_PER_USER}).`,
+    `User ${userName} has ${taken} tags of its own or of an exemption; an invitation needs ${needed} free tag slots (IAM allows ${TAGS_PER_USER}).`,
   );
 }
 
@@ -279,7 +287,7 @@ export function noRoomForAttempt(userName: string): ConflictError {
 
 /**
  * Ends an invitation on success: removes its identity (the link stops verifying) and the attempt
- * keys seen on the user. Idempotent.
+ * keys seen on the user, and nothing else of the service's (an exemption stays). Idempotent.
  */
 export async function spendInvitation(
   { gateway }: Pick<InvitationDeps, 'gateway'>,
@@ -287,7 +295,7 @@ export async function spendInvitation(
 ): Promise<void> {
   await aboutUser(user.userName, () =>
     gateway.untagUser(user.userName, [
-      ...new Set([INVITATION_TAG_KEY, ...serviceTagKeys(user.tags)]),
+      ...new Set([INVITATION_TAG_KEY, ...invitationTagKeys(user.tags)]),
     ]),
   );
 }

@@ -120,6 +120,13 @@ export function staleAttemptKeys(tags: Tags, currentId: string | undefined): str
   });
 }
 
+/** The invitation's keys on the user: the identity and every attempt key (of any invitation). */
+export function invitationTagKeys(tags: Tags): string[] {
+  return Object.keys(tags).filter(
+    (key) => key === INVITATION_TAG_KEY || key.startsWith(ATTEMPT_TAG_PREFIX),
+  );
+}
+
 /** Every key this service writes that is present on the user. */
 export function serviceTagKeys(tags: Tags): string[] {
   return Object.keys(tags).filter((key) => key.startsWith(SERVICE_TAG_PREFIX));

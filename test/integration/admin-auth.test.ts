@@ -20,11 +20,27 @@ const ROUTES = [
   { scope: 'invitations:write', method: 'DELETE', path: '/v1/invitations/sato.taro', ok: 204 },
   { scope: 'users:read', method: 'GET', path: '/v1/users/tanaka.hanako', ok: 200 },
   { scope: 'compliance:read', method: 'GET', path: '/v1/compliance/users-without-mfa', ok: 200 },
+  {
+    scope: 'exemptions:write',
+    method: 'PUT',
+    path: '/v1/users/tanaka.hanako/exemption',
+    body: { reason: 'CI deploy user' },
+    ok: 200,
+  },
+  { scope: 'exemptions:write', method: 'DELETE', path: '/v1/users/sato.taro/exemption', ok: 204 },
 ] as const;
 
 describe('admin API authentication', () => {
   const f = useAdmin();
   const seed = () => f.seed({ groups: [{ name: 'force-mfa' }], users: USERS });
+  /** A key per scope, each holding that scope only. */
+  const singleScopeKeys = () => [
+    f.keys.invitationsWrite,
+    f.keys.usersRead,
+    f.keys.complianceRead,
+    f.keys.exemptionsWrite,
+    f.keys.enforcementWrite,
+  ];
 
   describe('without a valid key', () => {
     for (const route of ROUTES) {
@@ -80,10 +96,8 @@ describe('admin API authentication', () => {
     for (const route of ROUTES) {
       it(`${route.method} ${route.path} needs ${route.scope}: other scopes get 403 forbidden`, async () => {
         seed();
-        const others = [f.keys.invitationsWrite, f.keys.usersRead, f.keys.complianceRead].filter(
-          (k) => !k.entry.scopes.includes(route.scope),
-        );
-        expect(others).toHaveLength(2);
+        const others = singleScopeKeys().filter((k) => !k.entry.scopes.includes(route.scope));
+        expect(others).toHaveLength(singleScopeKeys().length - 1);
         for (const other of others) {
           const res = await f.request(route.method, route.path, {
             key: other.key,
@@ -97,9 +111,7 @@ describe('admin API authentication', () => {
       });
 
       it(`${route.method} ${route.path} works with a key holding only ${route.scope}, and with an all-scopes key`, async () => {
-        const only = [f.keys.invitationsWrite, f.keys.usersRead, f.keys.complianceRead].find((k) =>
-          k.entry.scopes.includes(route.scope),
-        );
+        const only = singleScopeKeys().find((k) => k.entry.scopes.includes(route.scope));
         for (const key of [only?.key, f.keys.all.key]) {
           f.iam.reset();
           seed();

@@ -46,6 +46,7 @@ describe("HR: a user's MFA status (GET /v1/users/{userName})", () => {
       inForceMfaGroup: false,
       enrollment: 'not_enrolled',
       invitation: null,
+      exemption: null,
     });
   });
 
@@ -66,6 +67,7 @@ describe("HR: a user's MFA status (GET /v1/users/{userName})", () => {
       inForceMfaGroup: true,
       enrollment: 'enrolled',
       invitation: null,
+      exemption: null,
     });
   });
 

@@ -4,7 +4,7 @@
 // link the way the onboarding app does.
 
 import { afterEach, beforeAll, beforeEach } from 'vitest';
-import { type ApiKeyEntry, newApiKey, type Scope } from '../../functions/admin/api-keys.ts';
+import { type ApiKeyEntry, newApiKey, SCOPES, type Scope } from '../../functions/admin/api-keys.ts';
 import { type AdminDeps, createAdminApp } from '../../functions/admin/app.ts';
 import type { IamClients } from '../../functions/aws/clients.ts';
 import { createClients } from '../../functions/aws/clients.ts';
@@ -30,6 +30,8 @@ export interface TestKeys {
   invitationsWrite: TestKey;
   usersRead: TestKey;
   complianceRead: TestKey;
+  exemptionsWrite: TestKey;
+  enforcementWrite: TestKey;
 }
 
 export interface AdminOptions {
@@ -96,10 +98,12 @@ function testKey(name: string, scopes: Scope[]): TestKey {
 
 export function testKeys(): TestKeys {
   return {
-    all: testKey('hr-admin-all', ['invitations:write', 'users:read', 'compliance:read']),
+    all: testKey('hr-admin-all', [...SCOPES]),
     invitationsWrite: testKey('hr-tooling', ['invitations:write']),
     usersRead: testKey('status-reader', ['users:read']),
     complianceRead: testKey('compliance-bot', ['compliance:read']),
+    exemptionsWrite: testKey('exemptions-admin', ['exemptions:write']),
+    enforcementWrite: testKey('enforcer', ['enforcement:write']),
   };
 }
 
