@@ -304,6 +304,7 @@ describe('the admin role', () => {
         Effect: 'Allow',
         Action: [
           'iam:ListUsers',
+          'iam:GetAccountAuthorizationDetails',
           'iam:ListVirtualMFADevices',
           'iam:GenerateCredentialReport',
           'iam:GetCredentialReport',
