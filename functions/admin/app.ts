@@ -4,6 +4,7 @@
 import { Hono } from 'hono/tiny';
 import type { IamClients } from '../aws/clients.ts';
 import { type Clock, systemClock } from '../clock.ts';
+import { complianceHistory } from '../compliance/history.ts';
 import { csvResponse, usersWithoutMfaReport } from '../compliance/report.ts';
 import type { Config } from '../config.ts';
 import { removeExemption, setExemption } from '../exemptions/exemptions.ts';
@@ -132,10 +133,24 @@ export function createAdminApp(deps: AdminDeps) {
       keyName: c.get('apiKeyName'),
       totalUsers: report.totalUsers,
       usersWithoutMfa: report.users.length,
+      exempt: report.summary.exempt,
       format: query.format,
     });
     if (query.format === 'csv') return csvResponse(report);
     return c.json(report);
+  });
+
+  mount(app, route.complianceHistory, scoped(route.complianceHistory), async (c, { query }) => {
+    const history = await complianceHistory(
+      { inventory: c.get('inventory'), clock, deadline: c.get('deadline'), scan: deps.scan },
+      query.days,
+    );
+    c.get('logger').info('admin.compliance_history', {
+      keyName: c.get('apiKeyName'),
+      days: query.days,
+      limitations: history.limitations.length,
+    });
+    return c.json(history);
   });
 
   return app;

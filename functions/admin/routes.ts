@@ -9,6 +9,8 @@ import {
   complianceResponse,
   exemption,
   exemptionRequest,
+  historyQuery,
+  historyResponse,
   invitationRequest,
   invitationResponse,
   userPathParams,
@@ -100,7 +102,7 @@ export const adminRoutes = {
     path: '/v1/compliance/users-without-mfa',
     summary: 'IAM users with no MFA device of any kind, live',
     description:
-      'Reads IAM live at list page size 1000 and the credential report (at most 4 hours old) for non-virtual devices and console access; `sources` says which figure came from where. `format=csv` returns the same rows as CSV (RFC 4180; cells starting with = + - @ are prefixed with an apostrophe).',
+      "Reads IAM live at list page size 1000 (users; every user's tags and groups, via GetAccountAuthorizationDetails, for exemptions, invitations and force-MFA membership; virtual MFA devices) and the credential report (at most 4 hours old) for non-virtual devices and console access; `sources` says which figure came from where. `summary` counts the users under pathPrefix; exempt users are listed in `exempt`, not in `users`. `format=csv` returns the same rows as CSV (RFC 4180; cells starting with = + - @ are prefixed with an apostrophe), with the invitation's state and expiry as the last two columns.",
     auth: { apiKey: 'compliance:read' },
     request: { query: complianceQuery },
     responses: {
@@ -109,6 +111,20 @@ export const adminRoutes = {
         json: complianceResponse,
         other: { 'text/csv': { type: 'string' } },
       },
+      400: { description: 'Bad query' },
+      503: { description: BUSY },
+    },
+  },
+  complianceHistory: {
+    method: 'GET',
+    path: '/v1/compliance/history',
+    summary: 'MFA over the last N days, rebuilt from IAM alone',
+    description:
+      "Per UTC day, oldest first and the last today: how many of today's users existed (CreateDate) and how many had MFA by then (the earliest EnableDate of their current devices). No database: IAM keeps no deleted users or replaced devices, so `limitations` says what the figures cannot include. A handful of IAM calls, whatever `days`.",
+    auth: { apiKey: 'compliance:read' },
+    request: { query: historyQuery },
+    responses: {
+      200: { description: 'The trend', json: historyResponse },
       400: { description: 'Bad query' },
       503: { description: BUSY },
     },
