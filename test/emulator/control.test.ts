@@ -27,6 +27,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_USERS, demoSeed } from '../../local/demo-account.ts';
 import { generateAccount } from '../../local/emulator/generate-account.ts';
 import { type RunningEmulator, startEmulator } from '../../local/emulator/http-server.ts';
 import { applySeed, type SeedSpec } from '../../local/emulator/seed.ts';
@@ -491,17 +492,18 @@ describe('the CLI (npm run emulator)', () => {
       expect(output()).toContain(`AWS_ENDPOINT_URL_IAM=${url} AWS_ENDPOINT_URL_STS=${url}`);
       expect(output()).toContain(`${url}/_emulator/`);
 
+      // Every user of the demo account, by name, the employees to enrol and their colleagues
+      // among them.
       const { Users } = await iam.send(new ListUsersCommand({}));
-      expect(Users?.map((u) => u.UserName)).toEqual([
-        'alice',
-        'bob',
-        'carol',
-        'ci-deployer',
-        'dave',
-        'new-hire',
-        'sato.taro',
-        'tanaka.hanako',
-      ]);
+      const listed = Users?.map((u) => u.UserName);
+      expect(listed).toEqual(
+        demoSeed()
+          .users?.map((u) => u.name)
+          .sort(),
+      );
+      expect(listed).toEqual(
+        expect.arrayContaining([...DEMO_USERS, 'alice', 'bob', 'carol', 'ci-deployer', 'dave']),
+      );
       const { GroupName } =
         (await iam.send(new GetGroupCommand({ GroupName: 'force-mfa' }))).Group ?? {};
       expect(GroupName).toBe('force-mfa');
