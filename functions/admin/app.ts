@@ -46,12 +46,18 @@ export function createAdminApp(deps: AdminDeps) {
   app.notFound((c) => c.json(errorBody('not_found', 'No such route.'), 404));
 
   const route = adminRoutes;
-  const scoped = (r: { auth: { apiKey: Scope } }) => ({ auth: requireScope(keys, r.auth.apiKey) });
+  const scoped = (r: { auth: { apiKey: Scope | null } }) => ({
+    auth: requireScope(keys, r.auth.apiKey),
+  });
 
   mount(app, route.health, {}, (c) => c.json({ status: 'ok' }));
   // The document's builder (and its JSON Schema converter) loads on first use, not at cold start.
   mount(app, route.openApi, {}, async (c) =>
     c.json((await import('../openapi/document.ts')).openApiDocument(config)),
+  );
+
+  mount(app, route.me, scoped(route.me), (c) =>
+    c.json({ name: c.get('apiKeyName'), scopes: [...c.get('apiKeyScopes')] }),
   );
 
   mount(app, route.issueInvitation, scoped(route.issueInvitation), async (c, { json }) => {

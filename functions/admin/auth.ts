@@ -6,11 +6,14 @@ import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import { type AppEnv, bearerToken } from '../http/request-context.ts';
 import { type ApiKeyEntry, findApiKey, type Scope } from './api-keys.ts';
 
-export type AdminEnv = AppEnv & { Variables: AppEnv['Variables'] & { apiKeyName: string } };
+export type AdminEnv = AppEnv & {
+  Variables: AppEnv['Variables'] & { apiKeyName: string; apiKeyScopes: readonly Scope[] };
+};
 
+/** A configured key, with this scope (null: any valid key, whatever its scopes). */
 export function requireScope(
   keys: readonly ApiKeyEntry[],
-  scope: Scope,
+  scope: Scope | null,
 ): MiddlewareHandler<AdminEnv> {
   return async (c, next) => {
     const presented = bearerToken(c);
@@ -22,7 +25,7 @@ export function requireScope(
       });
       throw new UnauthorizedError();
     }
-    if (!entry.scopes.includes(scope)) {
+    if (scope !== null && !entry.scopes.includes(scope)) {
       c.get('logger').warn('admin.auth_failed', {
         reason: 'missing_scope',
         keyName: entry.name,
@@ -32,6 +35,7 @@ export function requireScope(
       throw new ForbiddenError(scope);
     }
     c.set('apiKeyName', entry.name);
+    c.set('apiKeyScopes', entry.scopes);
     await next();
   };
 }

@@ -13,6 +13,7 @@ import {
   historyResponse,
   invitationRequest,
   invitationResponse,
+  meResponse,
   userPathParams,
   userStatusResponse,
 } from './schemas.ts';
@@ -128,6 +129,15 @@ export const adminRoutes = {
       400: { description: 'Bad query' },
       503: { description: BUSY },
     },
+  },
+  me: {
+    method: 'GET',
+    path: '/v1/me',
+    summary: "The presented API key's name and scopes",
+    description:
+      'Any valid key may call it: the admin console uses it to offer only what the key may do. Calls no IAM.',
+    auth: { apiKey: null },
+    responses: { 200: { description: 'The key', json: meResponse } },
   },
   health: {
     method: 'GET',

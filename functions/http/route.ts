@@ -30,10 +30,11 @@ export interface RouteSpec<Scope extends string = string> {
   summary: string;
   description?: string;
   /**
-   * Who may call it: an API key with a scope, the invitation token of an onboarding link, or
-   * anyone. The document derives the 401 and 403 answers from this.
+   * Who may call it: an API key with a scope (`apiKey: null`: any valid key, whatever its
+   * scopes), the invitation token of an onboarding link, or anyone. The document derives the 401
+   * and 403 answers from this.
    */
-  auth: { apiKey: Scope } | 'invitation' | 'public';
+  auth: { apiKey: Scope | null } | 'invitation' | 'public';
   request?: { params?: ObjectSchema; query?: ObjectSchema; json?: Schema };
   responses: Record<number, ResponseSpec>;
   /** Left out of the document (a redirect, static files), still a route of the function. */

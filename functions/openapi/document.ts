@@ -97,7 +97,8 @@ function operation(route: RouteSpec, table: RouteTable): Record<string, unknown>
     implied[401] = { description: 'Unknown, malformed, expired, revoked or used invitation' };
   else if (route.auth !== 'public') {
     implied[401] = { description: 'Missing or unknown API key' };
-    implied[403] = { description: `The key lacks ${route.auth.apiKey}` };
+    if (route.auth.apiKey !== null)
+      implied[403] = { description: `The key lacks ${route.auth.apiKey}` };
   }
   if (json) implied[413] = { description: `The body is over ${table.maxBodyBytes} bytes` };
   const responses = Object.fromEntries(
@@ -113,7 +114,10 @@ function operation(route: RouteSpec, table: RouteTable): Record<string, unknown>
       ? {}
       : {
           security: [
-            route.auth === 'invitation' ? { invitation: [] } : { apiKey: [route.auth.apiKey] },
+            route.auth === 'invitation'
+              ? { invitation: [] }
+              : // No scope listed: any valid key.
+                { apiKey: route.auth.apiKey === null ? [] : [route.auth.apiKey] },
           ],
         }),
     ...(parameters.length > 0 ? { parameters } : {}),
