@@ -1,6 +1,8 @@
 // `npm run bench`: prints measured figures (never asserted): the compliance report's IAM calls
 // and wall time at IAM's 5,000-user quota under added latency and throttling, the same for a
-// naive per-user scan as the reference, the enrollment flow's IAM calls per request, then 200
+// naive per-user scan as the reference, the admin console's reads on that account with links
+// and exemptions on it (the report's states and summary, the history: compliance-console.ts),
+// the enrollment flow's IAM calls per request, then 200
 // new hires enrolling at once over HTTP under throttling and faults (enroll-at-scale.ts), the
 // service's own HTTP overhead next to a bare Hono app (overhead.ts), and the Lambda bundles'
 // sizes and cold import times (bundles.ts).
@@ -25,6 +27,7 @@ import { demoSeed } from '../../local/demo-account.ts';
 import { generateAccount } from '../../local/emulator/generate-account.ts';
 import { startEmulator } from '../../local/emulator/http-server.ts';
 import { consecutiveCodes } from '../support/totp.ts';
+import { complianceConsole } from './compliance-console.ts';
 import { enrollAtScale } from './enroll-at-scale.ts';
 import { overhead } from './overhead.ts';
 
@@ -146,6 +149,16 @@ async function complianceAndEnrollment(): Promise<void> {
     `Budget (≤ 30 IAM calls, < 2 s): warm ${warm.calls} calls / ${warm.wall} ms, cold ${cold.calls} calls / ${cold.wall} ms`,
   );
   naiveClient.destroy();
+
+  // ---- the admin console's reads: the report's states and summary, the history -----------
+  await complianceConsole({
+    emulator: em,
+    get: (path) => admin.request(path, { headers: { authorization: `Bearer ${key}` } }),
+    faults,
+    maxCodeAttempts: config.maxCodeAttempts,
+    users: USERS,
+    withoutMfaRatio: WITHOUT_MFA,
+  });
 
   // ---- the enrollment flow ---------------------------------------------------------------
   em.reset();
