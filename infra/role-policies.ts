@@ -96,8 +96,9 @@ export function onboardingStatements(): Json[] {
 }
 
 /** The admin function: read-only listing (the compliance report covers the whole account), the
- * service's tags on users under the path (issue, reissue, revoke), and deleting the service's
- * own devices (revoke and reissue delete the old link's unassigned device). */
+ * service's tags on users under the path (issue, reissue, revoke, exemptions), deleting the
+ * service's own devices (revoke and reissue delete the old link's unassigned device), and adding
+ * users to the force-MFA group (enforcement). */
 export function adminStatements(): Json[] {
   return [
     {
@@ -137,6 +138,14 @@ export function adminStatements(): Json[] {
       Condition: serviceTagsOnly,
     },
     deleteOwnDevicesStatement(),
+    {
+      Sid: 'AddToForceMfaGroupOnly',
+      Effect: 'Allow',
+      // Enforcement. IAM authorizes AddUserToGroup on the group alone, so which users may be
+      // added (under the path, not exempt) is the code's rule (functions/enforcement/).
+      Action: ['iam:AddUserToGroup'],
+      Resource: sub(ARNS.forceMfaGroup),
+    },
     logStatement('admin'),
   ];
 }
@@ -260,6 +269,7 @@ export function boundaryDocument(): Json {
         Resource: '*',
       },
       {
+        // Only the force-MFA group: onboarding's group step and admin's enforcement.
         Sid: 'DenyOtherGroups',
         Effect: 'Deny',
         Action: ['iam:AddUserToGroup'],

@@ -11,7 +11,7 @@ const SCOPE_HELP: Record<Scope, string> = {
   'users:read': "read one user's MFA status (GET /v1/users/{name})",
   'compliance:read': 'the report of users without MFA (GET /v1/compliance/*)',
   'exemptions:write': 'exempt a user from MFA, or end it (PUT, DELETE /v1/users/{name}/exemption)',
-  'enforcement:write': 'no route yet',
+  'enforcement:write': 'add users to the force-MFA group (POST /v1/force-mfa-group/members)',
 };
 
 function main(): number {

@@ -3,11 +3,15 @@
 
 import { Hono } from 'hono/tiny';
 import type { IamClients } from '../aws/clients.ts';
+import { iamFor } from '../aws/iam.ts';
+import { Pacer, type PacerOptions } from '../aws/pacer.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import { complianceHistory } from '../compliance/history.ts';
 import { csvResponse, usersWithoutMfaReport } from '../compliance/report.ts';
 import type { Config } from '../config.ts';
+import { enforceMfaGroup } from '../enforcement/enforce.ts';
 import { removeExemption, setExemption } from '../exemptions/exemptions.ts';
+import { problemOf } from '../http/batch.ts';
 import { ADMIN_MAX_BODY_BYTES, limitBody } from '../http/body-limit.ts';
 import { errorBody, onErrorHandler } from '../http/error-response.ts';
 import { type RetryDelays, requestContext } from '../http/request-context.ts';
@@ -28,6 +32,8 @@ export interface AdminDeps {
   requestBudgetMs?: number;
   /** Backoff of IAM retries (tests shorten it). */
   retryDelays?: RetryDelays;
+  /** Pacing of the batch routes' IAM calls (aws/pacer.ts; tests speed it up). */
+  pacing?: PacerOptions;
   /** Tuning of the compliance scan (tests shorten the credential-report wait). */
   scan?: { reportWaitMs?: number; maxPerUserChecks?: number };
 }
@@ -55,6 +61,34 @@ export function createAdminApp(deps: AdminDeps) {
   mount(app, route.openApi, {}, async (c) =>
     c.json((await import('../openapi/document.ts')).openApiDocument(config)),
   );
+
+  /** IAM for a request that makes hundreds of calls: each paced (aws/pacer.ts). */
+  const pacedIam = (deadline: number) =>
+    iamFor(clients, { deadline, delays: deps.retryDelays, pace: new Pacer(deps.pacing) });
+
+  mount(app, route.enforceMfaGroup, scoped(route.enforceMfaGroup), async (c, { json }) => {
+    const deadline = c.get('deadline');
+    const outcomes = await enforceMfaGroup(
+      { ...pacedIam(deadline), config, clock, deadline },
+      json.userNames,
+    );
+    const results = outcomes.map((o) =>
+      'value' in o
+        ? { userName: o.userName, status: 200 as const, outcome: o.value }
+        : { userName: o.userName, ...problemOf(o.error, [404, 409, 503] as const) },
+    );
+    for (const r of results) {
+      c.get('logger').info('admin.enforcement', {
+        keyName: c.get('apiKeyName'),
+        userName: r.userName,
+        groupName: config.forceMfaGroup,
+        status: r.status,
+        outcome: 'outcome' in r ? r.outcome : null,
+        errorCode: 'error' in r ? r.error.code : null,
+      });
+    }
+    return c.json({ results });
+  });
 
   mount(app, route.me, scoped(route.me), (c) =>
     c.json({ name: c.get('apiKeyName'), scopes: [...c.get('apiKeyScopes')] }),

@@ -7,6 +7,8 @@ import type { Scope } from './api-keys.ts';
 import {
   complianceQuery,
   complianceResponse,
+  enforcementRequest,
+  enforcementResponse,
   exemption,
   exemptionRequest,
   historyQuery,
@@ -127,6 +129,21 @@ export const adminRoutes = {
     responses: {
       200: { description: 'The trend', json: historyResponse },
       400: { description: 'Bad query' },
+      503: { description: BUSY },
+    },
+  },
+  enforceMfaGroup: {
+    method: 'POST',
+    path: '/v1/force-mfa-group/members',
+    summary: 'Add users to the force-MFA group (up to 200)',
+    description:
+      'Adds each user outside the force-MFA group, with or without MFA, so its policy allows them nothing but MFA setup until they sign in with MFA. One result per user, in request order: 200 `added` or `already_member`; 404 unknown or outside the path; 409 `exempt` (an exempt user would be locked out) or `too_many_groups`; 503 when IAM stayed busy for that user (the others go on). Reads the account in a few calls, then one AddUserToGroup per user added.',
+    auth: { apiKey: 'enforcement:write' },
+    request: { json: enforcementRequest },
+    responses: {
+      200: { description: 'Per-user results', json: enforcementResponse },
+      400: { description: 'Bad input (1–200 distinct user names)' },
+      409: { description: 'force_mfa_group_missing: the group does not exist' },
       503: { description: BUSY },
     },
   },

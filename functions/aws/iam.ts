@@ -6,6 +6,7 @@ import type { IamClients } from './clients.ts';
 import { IamCaller } from './iam-caller.ts';
 import { IamGateway } from './iam-gateway.ts';
 import { IamInventory } from './iam-inventory.ts';
+import type { Pacer } from './pacer.ts';
 import type { RetryOptions } from './retry.ts';
 
 export interface Iam {
@@ -18,13 +19,16 @@ export function iamFor(
   {
     deadline,
     delays = {},
+    pace,
   }: {
     /** Epoch ms after which no IAM call starts. */
     deadline: number;
     /** Backoff of the retries (tests shorten it; production keeps retry.ts's defaults). */
-    delays?: Omit<RetryOptions, 'deadline'>;
+    delays?: Omit<RetryOptions, 'deadline' | 'pace'>;
+    /** Spacing of every call, for requests that make hundreds (pacer.ts). */
+    pace?: Pacer;
   },
 ): Iam {
-  const caller = new IamCaller(clients, { ...delays, deadline });
+  const caller = new IamCaller(clients, { ...delays, deadline, pace });
   return { gateway: new IamGateway(caller), inventory: new IamInventory(caller) };
 }

@@ -4,6 +4,7 @@
 // retries cannot absorb leaves it as an IamError (iam-error.ts).
 
 import { errorName, IamError, iamErrorOf } from './iam-error.ts';
+import type { Pacer } from './pacer.ts';
 
 export interface RetryOptions {
   /** Epoch ms after which no new attempt starts. */
@@ -15,6 +16,8 @@ export interface RetryOptions {
   baseDelayMs?: number;
   throttleBaseDelayMs?: number;
   maxDelayMs?: number;
+  /** Spaces every attempt (pacer.ts); an attempt whose turn comes after the deadline is not made. */
+  pace?: Pacer;
 }
 
 export interface RetryPolicy {
@@ -112,9 +115,17 @@ export async function withRetries<T>(
   const maxDelay = options.maxDelayMs ?? 5_000;
   for (let i = 0; ; i++) {
     try {
-      return await attempt();
+      if (options.pace && !(await options.pace.acquire(options.deadline)))
+        throw new IamError('unavailable', 'NoTurnBeforeDeadline', operation);
+      const result = await attempt();
+      options.pace?.succeeded();
+      return result;
     } catch (error) {
+      if (error instanceof IamError) throw error;
       const kind = classify(error);
+      // A definite answer is as good a sign of the rate as a success.
+      if (kind === 'throttling') options.pace?.throttled();
+      else if (kind === 'no') options.pace?.succeeded();
       if (kind === 'no') throw iamErrorOf(operation, error);
       if (kind === 'transient' && !policy.retryUnknownOutcome)
         throw new IamError('unknown-outcome', errorName(error), operation, { cause: error });

@@ -18,6 +18,8 @@ const OUTSIDE_PATH = iam('user/contractors/suzuki');
 const ROOT_PATH_USER = iam('user/yamada');
 const GROUP = iam('group/force-mfa');
 const OTHER_GROUP = iam('group/Admins');
+/** The force-MFA group's name under another path: another group. */
+const GROUP_ELSEWHERE = iam('group/other/force-mfa');
 const OWN_DEVICE = iam('mfa/mfa-onboarding/onboarding-tanaka');
 const OTHER_DEVICE = iam('mfa/tanaka');
 const ROLE = iam('role/mfa-onboarding/SomeRole');
@@ -407,7 +409,71 @@ describe('OnboardingRole in scope', () => {
 });
 
 describe('AdminRole in scope', () => {
-  const admin = () => rolePrincipal('AdminRole', 'admin');
+  const admin = (extra: unknown[] = []) => rolePrincipal('AdminRole', 'admin', extra);
+
+  const MAY = [
+    { action: 'iam:ListUsers', resource: '*' },
+    { action: 'iam:GetAccountAuthorizationDetails', resource: '*' },
+    { action: 'iam:ListVirtualMFADevices', resource: '*' },
+    { action: 'iam:GenerateCredentialReport', resource: '*' },
+    { action: 'iam:GetCredentialReport', resource: '*' },
+    { action: 'iam:ListAccountAliases', resource: '*' },
+    { action: 'iam:GetUser', resource: TANAKA },
+    { action: 'iam:ListMFADevices', resource: TANAKA },
+    { action: 'iam:GetLoginProfile', resource: TANAKA },
+    { action: 'iam:ListGroupsForUser', resource: TANAKA },
+    { action: 'iam:GetGroup', resource: GROUP },
+    { action: 'iam:TagUser', resource: TANAKA, context: tagRequest(INVITATION_TAG_KEY) },
+    { action: 'iam:UntagUser', resource: TANAKA, context: untagRequest(INVITATION_TAG_KEY) },
+    { action: 'iam:DeleteVirtualMFADevice', resource: OWN_DEVICE },
+    // Enforcement: the force-MFA group, and no other.
+    { action: 'iam:AddUserToGroup', resource: GROUP },
+    { action: 'logs:CreateLogStream', resource: logStream('admin') },
+    { action: 'logs:PutLogEvents', resource: logStream('admin') },
+  ];
+  const MAY_NOT = [
+    { action: 'iam:EnableMFADevice', resource: TANAKA },
+    { action: 'iam:CreateVirtualMFADevice', resource: OWN_DEVICE },
+    { action: 'iam:TagMFADevice', resource: OWN_DEVICE, context: tagRequest(INVITATION_TAG_KEY) },
+    { action: 'iam:ListMFADeviceTags', resource: OWN_DEVICE },
+    { action: 'iam:AddUserToGroup', resource: OTHER_GROUP },
+    { action: 'iam:AddUserToGroup', resource: GROUP_ELSEWHERE },
+    { action: 'iam:AddUserToGroup', resource: iam('group/force-mfa-admins') },
+    { action: 'iam:GetGroup', resource: OTHER_GROUP },
+    { action: 'iam:DeleteVirtualMFADevice', resource: OTHER_DEVICE },
+    { action: 'iam:TagUser', resource: OUTSIDE_PATH, context: tagRequest(INVITATION_TAG_KEY) },
+  ];
+
+  it.each(MAY)('may $action on $resource', async (request) => {
+    expect(await decide(admin(), request)).toBe('Allowed');
+  });
+
+  it.each(MAY_NOT)('may not $action on $resource', async (request) => {
+    expect(await decide(admin(), request)).not.toBe('Allowed');
+  });
+
+  it('is denied AddUserToGroup on any other group by the boundary, even with AdministratorAccess attached', async () => {
+    for (const resource of [OTHER_GROUP, GROUP_ELSEWHERE, iam('group/force-mfa-admins')]) {
+      expect(
+        await decide(admin([ADMINISTRATOR_ACCESS]), { action: 'iam:AddUserToGroup', resource }),
+      ).toBe('ExplicitlyDenied');
+    }
+  });
+
+  it('is tested on every action the boundary allows, so enforcement added AddUserToGroup and nothing else', () => {
+    const ceiling = (boundary as { Statement: { Sid: string; Action: string[] }[] }).Statement.find(
+      (s) => s.Sid === 'CeilingOfWhatTheFunctionsUse',
+    );
+    const tested = new Set([...MAY, ...MAY_NOT].map((r) => r.action));
+    expect([...tested, 'sts:GetCallerIdentity'].sort()).toEqual(
+      [...(ceiling?.Action ?? [])].sort(),
+    );
+    // What the admin role may do is exactly MAY's actions: the role's own statements say so.
+    const statements = (rolePolicy.AdminRole as { Statement: { Action: string[] }[] }).Statement;
+    expect([...new Set(statements.flatMap((s) => s.Action))].sort()).toEqual(
+      [...new Set(MAY.map((r) => r.action))].sort(),
+    );
+  });
 
   it.each([
     ['iam:ListUsers', '*'],
@@ -432,7 +498,6 @@ describe('AdminRole in scope', () => {
   it.each([
     ['iam:EnableMFADevice', TANAKA],
     ['iam:CreateVirtualMFADevice', OWN_DEVICE],
-    ['iam:AddUserToGroup', GROUP],
   ])('may not %s on %s (enrollment is the onboarding function’s job)', async (action, resource) => {
     expect(await decide(admin(), { action, resource })).not.toBe('Allowed');
   });

@@ -297,7 +297,7 @@ describe('the onboarding role', () => {
 });
 
 describe('the admin role', () => {
-  it("holds read-only listing, the service's tags and its own devices' deletion", () => {
+  it("holds read-only listing, the service's tags, its own devices' deletion and the force-MFA group's additions", () => {
     expect(roleStatements('AdminRole')).toEqual([
       {
         Sid: 'AccountWideListing',
@@ -341,6 +341,12 @@ describe('the admin role', () => {
         Effect: 'Allow',
         Action: ['iam:DeleteVirtualMFADevice'],
         Resource: SERVICE_DEVICES,
+      },
+      {
+        Sid: 'AddToForceMfaGroupOnly',
+        Effect: 'Allow',
+        Action: ['iam:AddUserToGroup'],
+        Resource: GROUP,
       },
       {
         Sid: 'OwnLogGroupOnly',

@@ -28,6 +28,13 @@ const ROUTES = [
     ok: 200,
   },
   { scope: 'exemptions:write', method: 'DELETE', path: '/v1/users/sato.taro/exemption', ok: 204 },
+  {
+    scope: 'enforcement:write',
+    method: 'POST',
+    path: '/v1/force-mfa-group/members',
+    body: { userNames: ['tanaka.hanako'] },
+    ok: 200,
+  },
 ] as const;
 
 describe('admin API authentication', () => {

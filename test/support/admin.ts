@@ -43,6 +43,8 @@ export interface AdminOptions {
   retryDelays?: AdminDeps['retryDelays'];
   /** Compliance scan tuning (how long to wait for a credential report, per-user checks). */
   scan?: AdminDeps['scan'];
+  /** Pacing of the batch routes' IAM calls (default here: fast, so tests do not wait). */
+  pacing?: AdminDeps['pacing'];
 }
 
 export interface NewAppOptions extends AdminOptions {
@@ -90,6 +92,9 @@ export interface AdminFixture {
    */
   beforeNext(action: string, fn: () => unknown): void;
 }
+
+/** Batch routes pace their IAM calls; the tests' emulator does not throttle unless told to. */
+const FAST_PACING = { initialRate: 10_000, maxRate: 10_000 };
 
 function testKey(name: string, scopes: Scope[]): TestKey {
   const { key, sha256 } = newApiKey();
@@ -141,6 +146,7 @@ export function useAdmin(options: AdminOptions = {}): AdminFixture {
         requestBudgetMs: o.requestBudgetMs ?? options.requestBudgetMs,
         retryDelays: o.retryDelays ?? options.retryDelays,
         scan: { ...options.scan, ...o.scan },
+        pacing: o.pacing ?? options.pacing ?? FAST_PACING,
       });
     const config = configFor({}, allEntries);
     const newOnboardingApp = (): OnboardingApp =>
