@@ -130,7 +130,12 @@ export const complianceResponse = v.strictObject({
   ),
   sources: v.pipe(
     v.strictObject({
-      users: v.strictObject(live),
+      users: v.pipe(
+        v.strictObject(live),
+        v.description(
+          "ListUsers: the users, their create dates and passwordLastUsed; each user's tags (exemptions, invitations) and groups from GetAccountAuthorizationDetails at the same time",
+        ),
+      ),
       virtualMfaDevices: v.strictObject(live),
       forceMfaGroup: v.strictObject({ ...live, groupName: v.string(), exists: v.boolean() }),
       otherMfaDevicesAndConsoleAccess: v.variant('source', [
