@@ -20,6 +20,7 @@ const ROUTES = [
   { scope: 'invitations:write', method: 'DELETE', path: '/v1/invitations/sato.taro', ok: 204 },
   { scope: 'users:read', method: 'GET', path: '/v1/users/tanaka.hanako', ok: 200 },
   { scope: 'compliance:read', method: 'GET', path: '/v1/compliance/users-without-mfa', ok: 200 },
+  { scope: 'compliance:read', method: 'GET', path: '/v1/compliance/history', ok: 200 },
   {
     scope: 'exemptions:write',
     method: 'PUT',
