@@ -1,7 +1,11 @@
-// Lambda entry of the HR/admin function (API Gateway HTTP API → Hono).
+// Lambda entry of the HR/admin function (API Gateway HTTP API → Hono): the admin API and the
+// admin console's page.
 import { handle } from 'hono/aws-lambda';
 import { createAdminApp } from './admin/app.ts';
 import { createClients } from './aws/clients.ts';
 import { loadConfig } from './config.ts';
+import { embeddedWebAssets } from './http/embedded-assets.ts';
 
-export const handler = handle(createAdminApp({ clients: createClients(), config: loadConfig() }));
+export const handler = handle(
+  createAdminApp({ clients: createClients(), config: loadConfig(), assets: embeddedWebAssets() }),
+);

@@ -3,7 +3,7 @@ import { handle } from 'hono/aws-lambda';
 import { createClients } from './aws/clients.ts';
 import { loadConfig } from './config.ts';
 import { createOnboardingApp } from './onboarding/app.ts';
-import { embeddedWebAssets } from './onboarding/embedded-assets.ts';
+import { embeddedWebAssets } from './http/embedded-assets.ts';
 
 export const handler = handle(
   createOnboardingApp({

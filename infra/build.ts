@@ -76,14 +76,20 @@ function options(entry: string, outdir: string): BuildOptions {
 /** Builds everything into `distDir` (default `dist/`), replacing what was there. */
 export async function buildAll(distDir = join(ROOT, 'dist')): Promise<BuiltBundle[]> {
   await rm(distDir, { recursive: true, force: true });
-  const assets = await buildWebAssets();
+  // Each HTTP function embeds its own page: the employee's, or the admin console.
+  const pages = {
+    onboarding: await buildWebAssets('onboarding'),
+    admin: await buildWebAssets('admin'),
+  };
   const bundles = await Promise.all(
     (Object.keys(BUNDLES) as BundleName[]).map(async (name): Promise<BuiltBundle> => {
       const outdir = join(distDir, name);
       const result = await build({
         ...options(BUNDLES[name], outdir),
-        // Only the onboarding function serves the page.
-        define: name === 'onboarding' ? { __WEB_ASSETS__: JSON.stringify(assets) } : undefined,
+        define:
+          name === 'onboarding' || name === 'admin'
+            ? { __WEB_ASSETS__: JSON.stringify(pages[name]) }
+            : undefined,
       });
       const { metafile } = result;
       if (!metafile) throw new Error(`esbuild returned no metafile for ${name}`);

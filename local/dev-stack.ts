@@ -70,7 +70,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
   }
 
-  const assets = await buildWebAssets();
+  const [assets, adminAssets] = await Promise.all([
+    buildWebAssets('onboarding'),
+    buildWebAssets('admin'),
+  ]);
   const logger = createLogger('mfa-onboarding-local', write);
 
   // The base URL is known only once the port is: start the server, then build the apps.
@@ -95,7 +98,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   if (emulator && options.seedDemo !== false)
     emulator.emulator.seed(demoSeed(config.forceMfaGroup));
   const onboarding = createOnboardingApp({ clients, config, assets, logger });
-  const admin = createAdminApp({ clients, config, logger });
+  const admin = createAdminApp({ clients, config, logger, assets: adminAssets });
   route = (req, env2) =>
     (functionFor(new URL(req.url).pathname) === 'admin' ? admin : onboarding).fetch(req, env2);
   // The scheduled clean-up of abandoned devices, as the deployed stack runs it.

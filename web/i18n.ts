@@ -2,7 +2,7 @@
 // dynamic text uses t(key, values). Japanese follows the wording of AWS's own Japanese docs
 // (多要素認証, 仮想MFAデバイス, 認証アプリ).
 
-export type Lang = 'ja' | 'en';
+import { type Lang, preferredLang, translator } from './lang.ts';
 
 const en = {
   brand: 'AWS MFA setup',
@@ -128,34 +128,7 @@ const ja: Record<Key, string> = {
   'done.finishing': '設定を完了しています…',
 };
 
-const dictionaries: Record<Lang, Record<Key, string>> = { en, ja };
 export type MessageKey = Key;
-
-let current: Lang = 'en';
-
-export function currentLang(): Lang {
-  return current;
-}
-
-export function setLang(lang: Lang): void {
-  current = lang;
-}
-
-/** The browser's preference: Japanese if any preferred language is Japanese first. */
-export function preferredLang(languages: readonly string[], stored: string | null): Lang {
-  if (stored === 'ja' || stored === 'en') return stored;
-  for (const l of languages) {
-    if (/^ja\b/i.test(l)) return 'ja';
-    if (/^en\b/i.test(l)) return 'en';
-  }
-  return 'en';
-}
-
-export function t(key: Key, values: Record<string, string | number> = {}): string {
-  const template = dictionaries[current][key] ?? en[key];
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? ''));
-}
-
-export function isMessageKey(key: string): key is Key {
-  return key in en;
-}
+export type { Lang };
+export { preferredLang };
+export const { currentLang, setLang, t, isMessageKey } = translator(en, ja);

@@ -11,6 +11,7 @@ import { csvResponse, usersWithoutMfaReport } from '../compliance/report.ts';
 import type { Config } from '../config.ts';
 import { enforceMfaGroup } from '../enforcement/enforce.ts';
 import { removeExemption, setExemption } from '../exemptions/exemptions.ts';
+import { serveAsset, servePage, type WebAssets } from '../http/assets.ts';
 import { problemOf } from '../http/batch.ts';
 import { ADMIN_MAX_BODY_BYTES, limitBody } from '../http/body-limit.ts';
 import { errorBody, onErrorHandler } from '../http/error-response.ts';
@@ -27,6 +28,8 @@ import { userStatus } from './user-status.ts';
 export interface AdminDeps {
   clients: IamClients;
   config: Config;
+  /** The admin console's page and files (web/admin/). */
+  assets: WebAssets;
   clock?: Clock;
   logger?: Logger;
   requestBudgetMs?: number;
@@ -57,6 +60,8 @@ export function createAdminApp(deps: AdminDeps) {
   });
 
   mount(app, route.health, {}, (c) => c.json({ status: 'ok' }));
+  mount(app, route.consolePage, {}, (c) => servePage(c, deps.assets));
+  mount(app, route.consoleAsset, {}, (c) => serveAsset(c, deps.assets, c.req.param('file') ?? ''));
   // The document's builder (and its JSON Schema converter) loads on first use, not at cold start.
   mount(app, route.openApi, {}, async (c) =>
     c.json((await import('../openapi/document.ts')).openApiDocument(config)),

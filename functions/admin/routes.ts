@@ -170,6 +170,21 @@ export const adminRoutes = {
     auth: 'public',
     responses: { 200: { description: 'OpenAPI 3.1' } },
   },
+  consolePage: {
+    method: 'GET',
+    path: '/admin',
+    summary: 'The admin console (signs in with an API key, kept in the browser tab only)',
+    auth: 'public',
+    responses: { 200: { description: 'HTML', other: { 'text/html': { type: 'string' } } } },
+  },
+  consoleAsset: {
+    method: 'GET',
+    path: '/admin/assets/{file}',
+    summary: "The console's scripts, styles and icon (content-hashed names)",
+    auth: 'public',
+    responses: { 200: { description: 'The file' }, 404: { description: 'No such asset' } },
+    undocumented: true,
+  },
 } satisfies Record<string, RouteSpec<Scope>>;
 
 export const ADMIN_ROUTES: RouteTable = {

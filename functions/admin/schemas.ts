@@ -159,6 +159,12 @@ export const complianceResponse = v.strictObject({
         count,
         v.description('Of withoutMfa, those with (or possibly with) a console password'),
       ),
+      consoleUsers: v.pipe(
+        count,
+        v.description(
+          'Users with (or possibly with) a console password, MFA or not: withoutMfaConsole / consoleUsers is the share of console users without MFA',
+        ),
+      ),
       exempt: v.pipe(count, v.description('Users with a current exemption, MFA or not')),
       pendingInvitations: count,
       expiredInvitations: count,
@@ -172,6 +178,12 @@ export const complianceResponse = v.strictObject({
   exempt: v.pipe(
     v.array(exemption),
     v.description('Users with a current exemption; they are not in users'),
+  ),
+  mfaOutsideForceMfaGroup: v.pipe(
+    v.array(v.strictObject({ userName, arn: v.string(), path: v.string() })),
+    v.description(
+      'Users with MFA who are not in the force-MFA group: nothing makes them use it (the summary counts them)',
+    ),
   ),
   users: v.array(
     v.strictObject({

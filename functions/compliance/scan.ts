@@ -133,16 +133,22 @@ export async function scanUsersWithoutMfa(
     withMfa: 0,
     withoutMfa: 0,
     withoutMfaConsole: 0,
+    consoleUsers: 0,
     exempt: 0,
     pendingInvitations: 0,
     expiredInvitations: 0,
     mfaOutsideForceMfaGroup: 0,
   };
   const exempt: Exemption[] = [];
+  const outside: ComplianceReport['mfaOutsideForceMfaGroup'] = [];
   const lacking: UserWithoutMfa[] = [];
   for (const [user, finding] of findings) {
     if ('gone' in finding) continue; // deleted since it was listed: no longer a user to report
     summary.totalUsers++;
+    const consoleAccess = finding.mfa
+      ? (rowAbout(reportRows, report, user)?.passwordEnabled ?? null)
+      : finding.consoleAccess;
+    if (consoleAccess !== false) summary.consoleUsers++;
     if (user.invitation?.state === 'pending') summary.pendingInvitations++;
     if (user.invitation?.state === 'expired') summary.expiredInvitations++;
     if (user.exemption) {
@@ -151,7 +157,10 @@ export async function scanUsersWithoutMfa(
     }
     if (finding.mfa) {
       summary.withMfa++;
-      if (!user.inForceMfaGroup) summary.mfaOutsideForceMfaGroup++;
+      if (!user.inForceMfaGroup) {
+        summary.mfaOutsideForceMfaGroup++;
+        outside.push({ userName: user.userName, arn: user.arn, path: user.path });
+      }
       continue;
     }
     if (user.exemption) continue;
@@ -182,6 +191,7 @@ export async function scanUsersWithoutMfa(
     },
     summary,
     exempt: exempt.sort(byUserName),
+    mfaOutsideForceMfaGroup: outside.sort(byUserName),
     users: lacking.sort(byUserName),
   };
 }

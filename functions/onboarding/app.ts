@@ -14,6 +14,7 @@ import {
   enrollmentStatus,
 } from '../enrollment/enrollment.ts';
 import { InvitationInvalidError } from '../errors.ts';
+import { serveAsset, servePage, type WebAssets } from '../http/assets.ts';
 import { limitBody, ONBOARDING_MAX_BODY_BYTES } from '../http/body-limit.ts';
 import { errorBody, onErrorHandler } from '../http/error-response.ts';
 import {
@@ -27,7 +28,6 @@ import { mount } from '../http/route.ts';
 import { securityHeaders } from '../http/security-headers.ts';
 import { type VerifiedInvitation, verifyInvitation } from '../invitations/invitations.ts';
 import { createLogger, type Logger } from '../logger.ts';
-import type { WebAssets } from './assets.ts';
 import { onboardingRoutes } from './routes.ts';
 
 export interface OnboardingDeps {
@@ -64,19 +64,8 @@ export function createOnboardingApp(deps: OnboardingDeps) {
 
   // --- the page -------------------------------------------------------------------------
   mount(app, route.root, {}, (c) => c.redirect('/onboard', 302));
-  mount(app, route.page, {}, (c) => {
-    c.header('Cache-Control', 'no-cache');
-    return c.html(assets.html);
-  });
-  mount(app, route.asset, {}, (c) => {
-    // Own keys only: `constructor` or `__proto__` must not find Object's properties.
-    const name = c.req.param('file') ?? '';
-    const file = Object.hasOwn(assets.files, name) ? assets.files[name] : undefined;
-    if (!file) return c.json(errorBody('not_found', 'No such asset.'), 404);
-    c.header('Content-Type', file.contentType);
-    c.header('Cache-Control', 'public, max-age=31536000, immutable');
-    return c.body(file.body);
-  });
+  mount(app, route.page, {}, (c) => servePage(c, assets));
+  mount(app, route.asset, {}, (c) => serveAsset(c, assets, c.req.param('file') ?? ''));
 
   // --- the enrollment API ---------------------------------------------------------------
   // Malformed input is refused first, costing no IAM call; then the invitation is checked, and

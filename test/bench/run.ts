@@ -55,7 +55,12 @@ async function complianceAndEnrollment(): Promise<void> {
     API_KEYS: JSON.stringify([{ name: 'bench', scopes: ['compliance:read'], sha256 }]),
   });
   const silent = createLogger('bench', () => {});
-  const admin = createAdminApp({ clients, config, logger: silent });
+  const admin = createAdminApp({
+    clients,
+    config,
+    logger: silent,
+    assets: await buildWebAssets('admin'),
+  });
   const em = emulator.emulator;
 
   const ms = (start: number) => Math.round(performance.now() - start);

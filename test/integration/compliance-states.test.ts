@@ -143,6 +143,7 @@ describe('admins: invitation states, exemptions and the summary in the complianc
         withMfa: 3, // break-glass (exempt too), enrolled, outsider (hardware)
         withoutMfa: 5, // the rows: ci-bot is exempt
         withoutMfaConsole: 2, // invited and plain have a password
+        consoleUsers: 2, // the same two: no user with MFA has a password
         exempt: 2,
         pendingInvitations: 1,
         expiredInvitations: 2, // one past its expiry, one locked
@@ -302,6 +303,7 @@ describe('admins: invitation states, exemptions and the summary in the complianc
           withMfa: count((u) => u.mfa),
           withoutMfa: count(lacking),
           withoutMfaConsole: count((u) => lacking(u) && u.consoleAccess),
+          consoleUsers: count((u) => u.consoleAccess),
           exempt: count((u) => u.exemption !== undefined),
           pendingInvitations: count((u) => u.invitation?.state === 'pending'),
           expiredInvitations: count((u) => u.invitation?.state === 'expired'),

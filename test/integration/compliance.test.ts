@@ -228,12 +228,17 @@ describe('admins: IAM users without MFA (GET /v1/compliance/users-without-mfa)',
           withMfa: 3,
           withoutMfa: 3,
           withoutMfaConsole: 2,
+          consoleUsers: 3, // alice and Zed, and erin (who has MFA)
           exempt: 0,
           pendingInvitations: 0,
           expiredInvitations: 0,
           mfaOutsideForceMfaGroup: 2,
         },
         exempt: [],
+        mfaOutsideForceMfaGroup: [
+          { userName: 'dave', arn: `arn:aws:iam::${ACCOUNT}:user/dave`, path: '/' },
+          { userName: 'erin', arn: `arn:aws:iam::${ACCOUNT}:user/erin`, path: '/' },
+        ],
         users: [
           {
             userName: 'alice',

@@ -146,6 +146,7 @@ function newWorld(requestBudgetMs: number) {
   const admin = createAdminApp({
     clients: adminClients,
     config,
+    assets: { html: '<!doctype html><title>admin</title>', files: {} },
     logger,
     requestBudgetMs,
     retryDelays: RETRY_DELAYS,

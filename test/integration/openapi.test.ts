@@ -112,6 +112,7 @@ it('the route tables name the routes this service is known for', () => {
       'GET /healthz',
       'GET /openapi.json',
       'GET /onboard',
+      'GET /admin',
       'GET /api/enrollment',
       'POST /api/enrollment/device',
       'POST /api/enrollment/activate',
@@ -121,7 +122,7 @@ it('the route tables name the routes this service is known for', () => {
     TABLES.flatMap(routeKeys)
       .filter((r) => !DOCUMENTED_ROUTES.includes(r))
       .sort(),
-  ).toEqual(['GET /', 'GET /assets/{file}']);
+  ).toEqual(['GET /', 'GET /admin/assets/{file}', 'GET /assets/{file}']);
 });
 
 it('the local server sends each route to the function serverless.yml gives it', () => {

@@ -141,6 +141,8 @@ export function useAdmin(options: AdminOptions = {}): AdminFixture {
       createAdminApp({
         clients: clients(),
         config: configFor(o.env ?? {}, o.apiKeys ?? allEntries),
+        // The API tests need no page: the console is tested in Chromium (test/e2e/).
+        assets: { html: '<!doctype html><title>admin</title>', files: {} },
         clock,
         logger,
         requestBudgetMs: o.requestBudgetMs ?? options.requestBudgetMs,

@@ -10,7 +10,7 @@ import type { RetryDelays } from '../../functions/http/request-context.ts';
 import { type IssuedInvitation, issueInvitation } from '../../functions/invitations/invitations.ts';
 import { createLogger } from '../../functions/logger.ts';
 import { createOnboardingApp } from '../../functions/onboarding/app.ts';
-import type { WebAssets } from '../../functions/onboarding/assets.ts';
+import type { WebAssets } from '../../functions/http/assets.ts';
 import { buildWebAssets } from '../../infra/web-assets.ts';
 import { demoSeed } from '../../local/demo-account.ts';
 import { type EmulatorFixture, useEmulator } from './emulator.ts';

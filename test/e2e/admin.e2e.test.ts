@@ -1,0 +1,328 @@
+// End to end: the admin console in the system Chromium against the whole local stack (`npm
+// start`'s startLocalStack with its demo account). An admin signs in with an API key, reads the
+// numbers, filters, invites a user whose link is then opened in a second browser to enroll,
+// sees the dashboard change, exempts, enforces and runs a bulk invitation; every state is
+// checked with axe-core in both languages. IAM's final state is read back through the SDK.
+
+import { mkdir, readFile } from 'node:fs/promises';
+import {
+  CreateUserCommand,
+  GetGroupCommand,
+  IAMClient,
+  ListMFADevicesCommand,
+  ListUserTagsCommand,
+} from '@aws-sdk/client-iam';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ComplianceReport } from '../../functions/admin/schemas.ts';
+import { SERVICE_TAG_PREFIX } from '../../functions/config.ts';
+import { type LocalStack, startLocalStack } from '../../local/dev-stack.ts';
+import { accessibilityViolations, hasChromium, launchChromium } from '../support/browser.ts';
+import { consecutiveCodes } from '../support/totp.ts';
+
+const SCREENSHOTS = 'test-results/e2e';
+/** `UPDATE_SCREENSHOTS=1 npm test -- test/e2e` refreshes the README's pictures. */
+const README_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : undefined;
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+const KEY_STORAGE = 'mfa-onboarding-admin-key';
+
+describe.skipIf(!hasChromium)('admin console in Chromium (e2e)', () => {
+  let stack: LocalStack;
+  let browser: Browser;
+  let iam: IAMClient;
+  const contexts: BrowserContext[] = [];
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    await mkdir(SCREENSHOTS, { recursive: true });
+    if (README_SCREENSHOTS) await mkdir(README_SCREENSHOTS, { recursive: true });
+    stack = await startLocalStack({ env: { PORT: '0' }, write: (line) => logs.push(line) });
+    if (!stack.emulator) throw new Error('the local stack started without its emulator');
+    iam = new IAMClient({
+      endpoint: stack.emulator.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'e2e-test' },
+    });
+    browser = await launchChromium();
+  });
+
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail') {
+      const name = task.name.replace(/[^\w]+/g, '-').slice(0, 60);
+      for (const [i, page] of contexts.flatMap((c) => c.pages()).entries())
+        await page
+          .screenshot({ path: `${SCREENSHOTS}/failed-admin-${name}-${i}.png`, fullPage: true })
+          .catch(() => {});
+    }
+    for (const c of contexts.splice(0)) await c.close();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    iam?.destroy();
+    await stack?.stop();
+  });
+
+  async function newPage(
+    options: { locale?: 'en-US' | 'ja-JP'; viewport?: typeof DESKTOP } = {},
+  ): Promise<Page> {
+    const context = await browser.newContext({
+      viewport: options.viewport ?? DESKTOP,
+      locale: options.locale ?? 'en-US',
+      colorScheme: 'light',
+      acceptDownloads: true,
+    });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.url });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    // Confirmations are accepted, as an admin would after reading them.
+    page.on('dialog', (dialog) => void dialog.accept());
+    return page;
+  }
+
+  async function expectAccessible(page: Page, state: string): Promise<void> {
+    const violations = await accessibilityViolations(page);
+    expect(violations, `${state}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
+  }
+
+  async function shot(page: Page, name: string, readme = false): Promise<void> {
+    await page.screenshot({ path: `${SCREENSHOTS}/admin-${name}.png`, fullPage: !readme });
+    if (readme && README_SCREENSHOTS)
+      await page.screenshot({ path: `${README_SCREENSHOTS}/${name}.png` });
+  }
+
+  const LABELS = {
+    en: { key: 'API key', signIn: 'Sign in', heading: 'Users without MFA' },
+    ja: { key: 'API キー', signIn: 'サインイン', heading: 'MFA 未設定のユーザー' },
+  };
+
+  async function signIn(page: Page, lang: 'en' | 'ja' = 'en'): Promise<void> {
+    const label = LABELS[lang];
+    await page.goto(`${stack.url}/admin`);
+    await page.getByLabel(label.key).fill(stack.apiKey);
+    await page.getByRole('button', { name: label.signIn, exact: true }).click();
+    await page.getByRole('heading', { level: 2, name: label.heading }).waitFor();
+  }
+
+  async function report(): Promise<ComplianceReport> {
+    const res = await fetch(`${stack.url}/v1/compliance/users-without-mfa`, {
+      headers: { Authorization: `Bearer ${stack.apiKey}` },
+    });
+    expect(res.status).toBe(200);
+    return (await res.json()) as ComplianceReport;
+  }
+
+  /** The big number shown above a label on the dashboard. */
+  async function figure(page: Page, label: string): Promise<string> {
+    const item = page.locator('#figures li').filter({ hasText: label }).first();
+    return (await item.locator('.figure').textContent()) ?? '';
+  }
+
+  const rowOf = (page: Page, userName: string) =>
+    page.locator('#users tr').filter({ has: page.locator('th', { hasText: userName }) });
+
+  it('signs in with a password field, keeps the key in this tab only, and signs out', async () => {
+    const page = await newPage();
+    await page.goto(`${stack.url}/admin`);
+    const field = page.getByLabel('API key');
+    expect(await field.getAttribute('type')).toBe('password');
+    await expectAccessible(page, 'sign-in (en)');
+    await shot(page, 'sign-in');
+
+    await field.fill('mfaob_not-a-key');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByText('This API key was not accepted').waitFor();
+    await expectAccessible(page, 'sign-in rejected (en)');
+
+    await signIn(page);
+    expect(await page.evaluate((k) => sessionStorage.getItem(k), KEY_STORAGE)).toBe(stack.apiKey);
+    expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain(stack.apiKey);
+    expect(page.url()).not.toContain(stack.apiKey);
+    const cookies = await page.context().cookies();
+    expect(JSON.stringify(cookies)).not.toContain(stack.apiKey);
+    expect(logs.join('\n')).not.toContain(stack.apiKey);
+
+    // A reload keeps the session of this tab.
+    await page.reload();
+    await page.getByRole('heading', { level: 2, name: 'Users without MFA' }).waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    expect(await page.evaluate((k) => sessionStorage.getItem(k), KEY_STORAGE)).toBeNull();
+  });
+
+  it('shows the numbers the API reports, and filters, searches and sorts the users', async () => {
+    const page = await newPage();
+    await signIn(page);
+    const r = await report();
+    expect(await figure(page, 'users without MFA')).toBe(String(r.summary.withoutMfa));
+    expect(await figure(page, 'users with MFA')).toBe(String(r.summary.withMfa));
+    expect(await figure(page, 'IAM users')).toBe(String(r.summary.totalUsers));
+    expect(await page.locator('#users tr').count()).toBe(r.users.length);
+    // The chart is drawn, with its legend.
+    expect(await page.locator('#chart svg polyline').count()).toBe(2);
+    await expectAccessible(page, 'dashboard (en)');
+    await shot(page, 'dashboard', true);
+
+    // Search by name.
+    await page.getByLabel('Name contains').fill('tanaka');
+    await expect
+      .poll(() => page.locator('#users tr').count())
+      .toBe(r.users.filter((u) => u.userName.includes('tanaka')).length);
+    await page.getByLabel('Name contains').fill('');
+
+    // Filter by path and by console access.
+    const path = r.users.find((u) => u.path !== '/')?.path ?? '/';
+    await page.getByLabel('Path starts with').fill(path);
+    await expect
+      .poll(() => page.locator('#users tr').count())
+      .toBe(r.users.filter((u) => u.path.startsWith(path)).length);
+    await page.getByLabel('Path starts with').fill('');
+    await page.getByLabel('Console access').selectOption('no');
+    await expect
+      .poll(() => page.locator('#users tr').count())
+      .toBe(r.users.filter((u) => u.consoleAccess === false).length);
+    await page.getByLabel('Console access').selectOption('');
+
+    // Sort by name: the first row is the first name in order.
+    await page.getByLabel('Sort by').selectOption('name');
+    const first = [...r.users].sort((a, b) => a.userName.localeCompare(b.userName))[0];
+    expect(await page.locator('#users tr th .user-name').first().textContent()).toBe(
+      first?.userName,
+    );
+
+    // In Japanese, on a phone.
+    const phone = await newPage({ locale: 'ja-JP', viewport: PHONE });
+    await signIn(phone, 'ja');
+    expect(await phone.locator('html').getAttribute('lang')).toBe('ja');
+    await expectAccessible(phone, 'dashboard (ja, phone)');
+    await shot(phone, 'dashboard-phone-ja');
+  });
+
+  it('invites a user, whose link enrolls them in a second browser, and the dashboard follows', async () => {
+    const userName = 'new-hire';
+    const page = await newPage();
+    await signIn(page);
+    const before = await report();
+    expect(before.users.map((u) => u.userName)).toContain(userName);
+
+    await rowOf(page, userName)
+      .getByRole('button', { name: `Invite: ${userName}` })
+      .click();
+    const dialog = page.getByRole('dialog', { name: 'Onboarding link' });
+    await dialog.waitFor();
+    const url = (await page.locator('#link-url').textContent()) ?? '';
+    expect(url).toMatch(/\/onboard#/);
+    await expectAccessible(page, 'link dialog (en)');
+    await dialog.getByRole('button', { name: 'Copy' }).click();
+    await dialog.getByText('Copied').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    // Shown once: gone from the page.
+    expect(await page.locator('#link-url').textContent()).toBe('');
+    await expect
+      .poll(async () => rowOf(page, userName).locator('td').nth(4).textContent())
+      .toContain('Pending');
+
+    // The employee, in another browser, enrolls with the link.
+    const employee = await newPage({ viewport: PHONE });
+    await employee.goto(url);
+    await employee.getByRole('button', { name: 'I have an app — show the QR code' }).click();
+    await employee.locator('#qr svg').waitFor();
+    const secret = ((await employee.locator('#secret').textContent()) ?? '').replace(/\s+/g, '');
+    const { code1, code2 } = consecutiveCodes(secret);
+    await employee.getByLabel('First code', { exact: true }).fill(code1);
+    await employee.getByLabel('Second code (after it changes)', { exact: true }).fill(code2);
+    await employee.getByRole('button', { name: 'Enable MFA' }).click();
+    await employee.getByRole('heading', { level: 1, name: 'MFA is set up' }).waitFor();
+    const devices = await iam.send(new ListMFADevicesCommand({ UserName: userName }));
+    expect(devices.MFADevices).toHaveLength(1);
+
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => rowOf(page, userName).count()).toBe(0);
+    expect(await figure(page, 'users without MFA')).toBe(String(before.summary.withoutMfa - 1));
+    expect(await figure(page, 'users with MFA')).toBe(String(before.summary.withMfa + 1));
+  });
+
+  it('exempts a user with a Japanese reason and ends it; adds another to the force-MFA group', async () => {
+    const exempted = 'svc-exempt-e2e';
+    const enforced = 'enforce-e2e';
+    for (const name of [exempted, enforced])
+      await iam.send(new CreateUserCommand({ UserName: name }));
+    const page = await newPage();
+    await signIn(page);
+
+    await rowOf(page, exempted)
+      .getByRole('button', { name: `Exempt: ${exempted}` })
+      .click();
+    const form = page.getByRole('dialog', { name: 'Exempt from MFA' });
+    await form.waitFor();
+    await expectAccessible(page, 'exempt dialog (en)');
+    const reason = 'CI 用のサービスアカウント。コンソールなし、「MFA 不可」';
+    await form.getByLabel('Reason (required)').fill(reason);
+    await form.getByRole('button', { name: 'Exempt' }).click();
+    const exemptRow = page.locator('#exempt-rows tr').filter({ hasText: exempted });
+    await exemptRow.waitFor();
+    expect(await exemptRow.locator('td.reason').textContent()).toBe(reason);
+    expect(await rowOf(page, exempted).count()).toBe(0);
+    const tags = await iam.send(new ListUserTagsCommand({ UserName: exempted }));
+    expect((tags.Tags ?? []).some((t) => t.Key?.startsWith(SERVICE_TAG_PREFIX))).toBe(true);
+
+    // The same page in Japanese, with the exempt list filled.
+    await page.getByRole('button', { name: '日本語' }).click();
+    await page.getByRole('heading', { level: 2, name: '対象外のユーザー' }).waitFor();
+    await expectAccessible(page, 'with an exempt user (ja)');
+    await page.getByRole('button', { name: 'English' }).click();
+
+    await exemptRow.getByRole('button', { name: `End exemption: ${exempted}` }).click();
+    await expect.poll(() => exemptRow.count()).toBe(0);
+    await rowOf(page, exempted).waitFor();
+
+    await rowOf(page, enforced)
+      .getByRole('button', { name: `Add to group: ${enforced}` })
+      .click();
+    await page.getByText(`${enforced} is in the force-MFA group.`).waitFor();
+    const group = await iam.send(new GetGroupCommand({ GroupName: stack.config.forceMfaGroup }));
+    expect(group.Users?.map((u) => u.UserName)).toContain(enforced);
+  });
+
+  it('invites the users of one path in bulk, with progress, results and the links as CSV', async () => {
+    const names = Array.from({ length: 30 }, (_, i) => `bulk-e2e-${String(i).padStart(2, '0')}`);
+    for (const name of names)
+      await iam.send(new CreateUserCommand({ UserName: name, Path: '/bulk-e2e/' }));
+    const page = await newPage();
+    await signIn(page);
+    await page.getByLabel('Path starts with').fill('/bulk-e2e/');
+    await expect.poll(() => page.locator('#users tr').count()).toBe(names.length);
+    await page.getByRole('button', { name: 'Select all shown' }).click();
+    await page.getByText(`${names.length} selected`).waitFor();
+    await page.getByRole('button', { name: 'Invite selected' }).click();
+
+    const progress = page.locator('#progress');
+    await expect
+      .poll(() => progress.getAttribute('value'), { timeout: 30_000 })
+      .toBe(String(names.length));
+    await page.getByText(`Done for ${names.length} of ${names.length} users.`).waitFor();
+    await expectAccessible(page, 'bulk results (en)');
+    await shot(page, 'bulk', true);
+
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download the links (CSV)' }).click();
+    const csv = await readFile((await (await download).path()) ?? '', 'utf8');
+    const lines = csv.trim().split(/\r\n/);
+    expect(lines[0]).toBe('userName,url,expiresAt');
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(',')[0])
+        .sort(),
+    ).toEqual(names);
+    for (const line of lines.slice(1)) expect(line).toMatch(/,https?:\/\/[^,]+\/onboard#[^,]+,/);
+
+    const after = await report();
+    for (const name of names)
+      expect(after.users.find((u) => u.userName === name)?.invitation?.state).toBe('pending');
+  });
+});
