@@ -1,5 +1,6 @@
 // `npm start`: the whole service locally, against the bundled IAM/STS emulator (or the
-// endpoints in AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS), with a ready onboarding link.
+// endpoints in AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS), with a ready onboarding link and
+// the admin console's address and key.
 
 import { ConfigError } from '../functions/config.ts';
 import { DEMO_USERS } from './demo-account.ts';
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
   if (stack.emulator) {
     lines.push(
       `  Emulator:  ${stack.emulator.url}  (IAM/STS; control API at ${stack.emulator.url}/_emulator/)`,
-      `  Account:   ${stack.emulator.emulator.state.accountId}, demo users: ${DEMO_USERS.join(', ')}`,
+      `  Account:   ${stack.emulator.emulator.state.accountId}, ${stack.emulator.emulator.state.users.size} demo users; to enrol: ${DEMO_USERS.join(', ')}`,
     );
   }
   try {
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
     );
   }
   lines.push(
+    '',
+    `Admin console: ${stack.url}/admin  (sign in with the key below)`,
     '',
     `Admin API key (all scopes${process.env.API_KEY ? ', from API_KEY' : ', generated for this run; set API_KEY to choose one'}):`,
     `  ${stack.apiKey}`,
