@@ -3,7 +3,6 @@
 // test reads the QR code off the screen like a phone would, computes the codes an authenticator
 // app shows, types them, and checks the result in IAM through the real SDK.
 
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import {
   CreateUserCommand,
@@ -14,26 +13,18 @@ import {
   TagUserCommand,
 } from '@aws-sdk/client-iam';
 import jsQRModule from 'jsqr';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { INVITATION_TAG_KEY } from '../../functions/config.ts';
 import { decodeInvitationTag, encodeInvitationTag } from '../../functions/invitations/token.ts';
 import { type LocalStack, startLocalStack } from '../../local/dev-stack.ts';
+import { accessibilityViolations, hasChromium, launchChromium } from '../support/browser.ts';
 import { consecutiveCodes, staleCodes } from '../support/totp.ts';
 
 // jsqr is CommonJS with an ES-style `export default` in its types: under NodeNext the default
 // import is the whole module, whose `default` is the function (at run time too).
 const jsQR = jsQRModule.default;
-
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  console.warn(
-    `Skipping the browser end-to-end tests: ${CHROMIUM} does not exist. ` +
-      'Install it with `apt-get install -y chromium` (.ci/run does this).',
-  );
-}
 
 const SCREENSHOTS = 'test-results/e2e';
 const PHONE = { width: 390, height: 844 };
@@ -67,19 +58,7 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
       region: 'us-east-1',
       credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'e2e-test' },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterEach(async ({ task }) => {
@@ -365,6 +344,65 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
 
     await expectEnrolled(userName, serialOf(userName));
+  });
+
+  it('has no WCAG 2.1 AA violation in any state, in Japanese and in English', async () => {
+    const check = async (page: Page, state: string) => {
+      const violations = await accessibilityViolations(page);
+      expect(violations, `${state}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
+    };
+    for (const [locale, lang, titles] of [
+      [
+        'en-US',
+        'en',
+        { intro: INTRO_EN, invalid: "This link can't be used", done: 'MFA is set up' },
+      ],
+      [
+        'ja-JP',
+        'ja',
+        {
+          intro: INTRO_JA,
+          invalid: 'このリンクは使用できません',
+          done: 'MFA の設定が完了しました',
+        },
+      ],
+    ] as const) {
+      const userName = await newUser(`e2e-axe-${lang}`);
+      const { url } = await stack.issueInvitation(userName);
+      const page = await newPage(locale);
+
+      await page.goto(`${new URL(url).origin}/onboard#not-a-token`);
+      await page.getByRole('heading', { level: 1, name: titles.invalid }).waitFor();
+      await check(page, `invalid link (${lang})`);
+      await page.evaluate(() => sessionStorage.clear());
+      // Only the fragment differs: leave the page first, so the link loads it afresh.
+      await page.goto('about:blank');
+      await page.goto(url);
+      await waitForIntro(page, titles.intro);
+      await check(page, `intro (${lang})`);
+
+      await page.locator('#show-qr').click();
+      await page.locator('#qr svg').waitFor();
+      await page.locator('.manual summary').click();
+      await check(page, `QR code and setup key (${lang})`);
+      const secret = ((await page.locator('#secret').textContent()) ?? '').replace(/\s+/g, '');
+
+      const wrong = staleCodes(secret);
+      await page.locator('#code1').fill(wrong.code1);
+      await page.locator('#code2').fill(wrong.code2);
+      await page.locator('#submit-codes').click();
+      await page.locator('#codes-error').filter({ hasText: /\S/ }).waitFor();
+      await check(page, `wrong codes (${lang})`);
+
+      const right = consecutiveCodes(secret);
+      await page.locator('#code1').fill(right.code1);
+      await page.locator('#code2').fill(right.code2);
+      await page.locator('#submit-codes').click();
+      await page.getByRole('heading', { level: 1, name: titles.done }).waitFor();
+      await check(page, `enrolled (${lang})`);
+      await context?.close();
+      context = undefined;
+    }
   });
 
   it('takes the token out of the address bar, never sends it in a URL, and breaks no CSP rule', async () => {
