@@ -8,8 +8,8 @@ import type { Config } from '../config.ts';
 import { isInGroup, ownSerialNumber } from '../enrollment/own-device.ts';
 import { aboutUser, withProductErrors } from '../errors.ts';
 import { exemptionOf } from '../exemptions/tag.ts';
-import { attemptsLeft, managedUser } from '../invitations/invitations.ts';
-import { attemptsOf, invitationIn } from '../invitations/token.ts';
+import { managedUser } from '../invitations/invitations.ts';
+import { invitationStatus } from '../invitations/token.ts';
 import type { EnrollmentState, UserStatus } from './schemas.ts';
 
 export interface UserStatusDeps {
@@ -33,13 +33,12 @@ async function readStatus(
     Promise.all([gateway.listMfaDevices(user.userName), gateway.listGroupsForUser(user.userName)]),
   );
   const inForceMfaGroup = isInGroup(groups, config.forceMfaGroup);
-  const record = invitationIn(user.tags);
-  const remaining = record ? attemptsLeft(config, attemptsOf(user.tags, record.id)) : 0;
-  const invitation = record
+  const status = invitationStatus(user.tags, config.maxCodeAttempts, clock());
+  const invitation = status
     ? {
-        state: invitationState(record.expiresAt, remaining, clock),
-        expiresAt: record.expiresAt.toISOString(),
-        attemptsRemaining: remaining,
+        state: status.state,
+        expiresAt: status.record.expiresAt.toISOString(),
+        attemptsRemaining: status.attemptsRemaining,
       }
     : null;
   const ownSerial = ownSerialNumber(config, user);
@@ -68,13 +67,4 @@ function exemptionAnswer(
   e: { reason: string; until: Date | null } | undefined,
 ): UserStatus['exemption'] {
   return e ? { reason: e.reason, until: e.until?.toISOString() ?? null } : null;
-}
-
-function invitationState(
-  expiresAt: Date,
-  attemptsRemaining: number,
-  clock: Clock,
-): 'pending' | 'expired' | 'locked' {
-  if (expiresAt.getTime() <= clock().getTime()) return 'expired';
-  return attemptsRemaining === 0 ? 'locked' : 'pending';
 }

@@ -24,7 +24,7 @@ import type { AuthorizedUser, IamInventory, ListedUser } from '../aws/iam-invent
 import { type Clock, systemClock } from '../clock.ts';
 import { isInGroup } from '../enrollment/own-device.ts';
 import { exemptionOf } from '../exemptions/tag.ts';
-import { attemptsOf, invitationIn, type Tags } from '../invitations/token.ts';
+import { invitationStatus, type Tags } from '../invitations/token.ts';
 import {
   type CredentialReportRow,
   freshCredentialReport,
@@ -226,13 +226,11 @@ function joinListings(
 
 /** The current invitation on the user, if any: pending, or expired (also when locked). */
 function invitationOf(tags: Tags, maxCodeAttempts: number, now: Date): ScannedUser['invitation'] {
-  const record = invitationIn(tags);
-  if (!record) return null;
-  const ended = record.expiresAt.getTime() <= now.getTime();
-  const locked = attemptsOf(tags, record.id) >= maxCodeAttempts;
+  const status = invitationStatus(tags, maxCodeAttempts, now);
+  if (!status) return null;
   return {
-    state: ended || locked ? 'expired' : 'pending',
-    expiresAt: record.expiresAt.toISOString(),
+    state: status.state === 'pending' ? 'pending' : 'expired',
+    expiresAt: status.record.expiresAt.toISOString(),
   };
 }
 

@@ -18,7 +18,7 @@ import { ownerOfSerial } from '../enrollment/own-device.ts';
 import { withProductErrors } from '../errors.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { deleteIfUnassigned, isUnderUserPath } from './invitations.ts';
-import { attemptsOf, invitationIn, staleAttemptKeys } from './token.ts';
+import { invitationStatus, staleAttemptKeys } from './token.ts';
 
 export interface SweepDeps {
   gateway: IamGateway;
@@ -108,16 +108,15 @@ async function sweepOne(
   userName: string,
 ): Promise<{ deleted: boolean; tagsRemoved: number }> {
   const user = await userOrUndefined(gateway, userName);
-  const invitation = user ? invitationIn(user.tags) : undefined;
-  // Only an unexpired, unlocked invitation that may set up a device keeps an unassigned one: a
-  // finish-only link's device is enabled, so an unassigned one was deactivated since.
+  const status = user ? invitationStatus(user.tags, config.maxCodeAttempts, clock()) : undefined;
+  const invitation = status?.record;
+  // Only a pending invitation (unexpired, unlocked) that may set up a device keeps an unassigned
+  // one: a finish-only link's device is enabled, so an unassigned one was deactivated since.
   const live =
     user !== undefined &&
     isUnderUserPath(config, user) &&
-    invitation !== undefined &&
-    !invitation.finishOnly &&
-    invitation.expiresAt > clock() &&
-    attemptsOf(user.tags, invitation.id) < config.maxCodeAttempts;
+    status?.state === 'pending' &&
+    !status.record.finishOnly;
   let deleted = false;
   // A live invitation keeps only its own device: one made for a link it replaced (a create that
   // landed after the reissue) names that link's id. Devices from before ids were tagged name none.

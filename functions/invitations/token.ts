@@ -96,6 +96,36 @@ export function invitationIn(tags: Tags): InvitationRecord | undefined {
   return decodeInvitationTag(tags[INVITATION_TAG_KEY]);
 }
 
+export type InvitationState = 'pending' | 'expired' | 'locked';
+
+export interface InvitationStatus {
+  record: InvitationRecord;
+  /** Expiry first: a link that has both expired and run out of attempts reads as expired. */
+  state: InvitationState;
+  attemptsRemaining: number;
+}
+
+/**
+ * Where the current invitation in a user's tags stands, if there is one: the one definition of
+ * pending, expired and locked that user status, the report and the sweeper share.
+ */
+export function invitationStatus(
+  tags: Tags,
+  maxCodeAttempts: number,
+  now: Date,
+): InvitationStatus | undefined {
+  const record = invitationIn(tags);
+  if (!record) return undefined;
+  const attemptsRemaining = Math.max(0, maxCodeAttempts - attemptsOf(tags, record.id));
+  const state: InvitationState =
+    record.expiresAt.getTime() <= now.getTime()
+      ? 'expired'
+      : attemptsRemaining === 0
+        ? 'locked'
+        : 'pending';
+  return { record, state, attemptsRemaining };
+}
+
 /** A fresh attempt-reservation key of this invitation: no other request will ever write it. */
 export function newAttemptKey(invitationId: string): string {
   return `${ATTEMPT_TAG_PREFIX}${invitationId}:${randomBytes(NONCE_BYTES).toString('base64url')}`;
