@@ -17,12 +17,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ComplianceReport } from '../../functions/admin/schemas.ts';
 import { SERVICE_TAG_PREFIX } from '../../functions/config.ts';
 import { type LocalStack, startLocalStack } from '../../local/dev-stack.ts';
-import { accessibilityViolations, hasChromium, launchChromium } from '../support/browser.ts';
+import {
+  accessibilityViolations,
+  hasChromium,
+  launchChromium,
+  readmeScreenshot,
+} from '../support/browser.ts';
 import { consecutiveCodes } from '../support/totp.ts';
 
 const SCREENSHOTS = 'test-results/e2e';
-/** `UPDATE_SCREENSHOTS=1 npm test -- test/e2e` refreshes the README's pictures. */
-const README_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : undefined;
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 const KEY_STORAGE = 'mfa-onboarding-admin-key';
@@ -36,7 +39,6 @@ describe.skipIf(!hasChromium)('admin console in Chromium (e2e)', () => {
 
   beforeAll(async () => {
     await mkdir(SCREENSHOTS, { recursive: true });
-    if (README_SCREENSHOTS) await mkdir(README_SCREENSHOTS, { recursive: true });
     stack = await startLocalStack({ env: { PORT: '0' }, write: (line) => logs.push(line) });
     if (!stack.emulator) throw new Error('the local stack started without its emulator');
     iam = new IAMClient({
@@ -88,9 +90,8 @@ describe.skipIf(!hasChromium)('admin console in Chromium (e2e)', () => {
   }
 
   async function shot(page: Page, name: string, readme = false): Promise<void> {
-    await page.screenshot({ path: `${SCREENSHOTS}/admin-${name}.png`, fullPage: !readme });
-    if (readme && README_SCREENSHOTS)
-      await page.screenshot({ path: `${README_SCREENSHOTS}/${name}.png` });
+    await page.screenshot({ path: `${SCREENSHOTS}/admin-${name}.png`, fullPage: true });
+    if (readme) await readmeScreenshot(page, `admin-${name}`);
   }
 
   const LABELS = {

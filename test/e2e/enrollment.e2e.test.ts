@@ -19,7 +19,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { INVITATION_TAG_KEY } from '../../functions/config.ts';
 import { decodeInvitationTag, encodeInvitationTag } from '../../functions/invitations/token.ts';
 import { type LocalStack, startLocalStack } from '../../local/dev-stack.ts';
-import { accessibilityViolations, hasChromium, launchChromium } from '../support/browser.ts';
+import {
+  accessibilityViolations,
+  hasChromium,
+  launchChromium,
+  readmeScreenshot,
+} from '../support/browser.ts';
 import { consecutiveCodes, staleCodes } from '../support/totp.ts';
 
 // jsqr is CommonJS with an ES-style `export default` in its types: under NodeNext the default
@@ -169,6 +174,7 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
 
     await page.getByRole('button', { name: 'I have an app — show the QR code' }).click();
     const device = await readQrCode(page, '2-qr-code');
+    await readmeScreenshot(page, 'onboarding-qr-code');
     expect(device.uri).toContain('tanaka.hanako');
     // On a phone, the phone cannot scan its own screen: a link hands the same key to the app.
     const openApp = page.getByRole('link', { name: 'Open it in the authenticator app' });
@@ -202,6 +208,7 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
       `aws sts get-session-token --serial-number ${serial} --token-code <code>`,
     );
     expect(await page.locator('#serial').textContent()).toBe(serial);
+    await readmeScreenshot(page, 'onboarding-done');
 
     await expectEnrolled('tanaka.hanako', serial);
 

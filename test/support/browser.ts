@@ -2,7 +2,7 @@
 // nothing is downloaded), and an accessibility check with axe-core injected into the page.
 
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
@@ -70,4 +70,14 @@ export async function accessibilityViolations(page: Page): Promise<AxeViolation[
       nodes: v.nodes.map((n) => n.target.join(' ')),
     }));
   });
+}
+
+/** `UPDATE_SCREENSHOTS=1 npm test -- test/e2e` refreshes the README's pictures in docs/screenshots. */
+const README_SCREENSHOTS = 'docs/screenshots';
+
+/** A picture for the README: the visible viewport at CSS pixels, so the file stays small. */
+export async function readmeScreenshot(page: Page, name: string): Promise<void> {
+  if (!process.env.UPDATE_SCREENSHOTS) return;
+  await mkdir(README_SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: `${README_SCREENSHOTS}/${name}.png`, scale: 'css' });
 }
