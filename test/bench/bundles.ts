@@ -1,18 +1,26 @@
 // The Lambda bundles, measured (printed, never asserted): each bundle's size, raw and gzipped,
 // and its cold import time in a fresh Node process, side by side with a bundle of the bare IAM
-// client built with the same options (infra/build.ts). The goal: our code adds under 10% to
-// the bare client's import time. Runs at the end of `npm run bench`, or alone:
+// client built with the same options (infra/build.ts). The goal (issue 9): each function's cold
+// import under 1.10× the bare client's. Runs at the end of `npm run bench`, or alone:
 //
 //   npx tsx test/bench/bundles.ts
+//
+// Two things move the figure: the bytes loaded at import, and the number of files loaded at
+// import. Each extra ESM chunk costs about 0.3 ms here (Node 20). A dynamic import whose module
+// also reaches code on the cold path makes esbuild split that shared code into more chunks, so
+// such a deferral can cost more than it saves.
 
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { type BuiltBundle, type BundleName, buildAll, ROOT } from '../../infra/build.ts';
+import { type BuiltBundle, type BundleName, buildAll, FUNCTIONS, ROOT } from '../../infra/build.ts';
 
 const RUNS = 31;
+/** The issue's goal: a function's cold import under this multiple of the bare client's. */
+const GOAL = 1.1;
 
 // The entries read their configuration at import; give them what a deployment would.
 const ENV = {
@@ -25,8 +33,13 @@ const ENV = {
   API_KEYS: JSON.stringify([{ name: 'bench', scopes: ['users:read'], sha256: 'a'.repeat(64) }]),
 };
 
+interface Sample {
+  wallMs: number;
+  cpuMs: number;
+}
+
 /** Milliseconds from `import()` to its resolution, in a fresh process with nothing cached. */
-function coldImport(file: string, nodeFlags: string[] = []): { wallMs: number; cpuMs: number } {
+function coldImport(file: string, nodeFlags: string[] = []): Sample {
   const script = `
     const cpu = process.cpuUsage(); const t = performance.now();
     await import(${JSON.stringify(pathToFileURL(file).href)});
@@ -39,10 +52,47 @@ function coldImport(file: string, nodeFlags: string[] = []): { wallMs: number; c
   return JSON.parse(out);
 }
 
-const median = (values: number[]) => {
+// The machine may be shared (tests running beside the bench): a sample is taken once the CPUs
+// are idle, and retaken (a few times at most) if they were busy with something else meanwhile.
+// Where /proc/stat cannot be read this does nothing.
+function cpuTimes(): { idle: number; total: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1);
+    const n = (fields ?? []).map(Number);
+    return { idle: (n[3] ?? 0) + (n[4] ?? 0), total: n.reduce((a, b) => a + b, 0) };
+  } catch {
+    return undefined;
+  }
+}
+const busyShare = (from: ReturnType<typeof cpuTimes>, to: ReturnType<typeof cpuTimes>) =>
+  from && to && to.total > from.total ? 1 - (to.idle - from.idle) / (to.total - from.total) : 0;
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** Our one child keeps about one of the 2 CPUs busy; beyond this share, something else ran. */
+const BUSY_LIMIT = 0.6;
+let retaken = 0;
+function waitForIdle(): void {
+  for (let wait = 0; wait < 10; wait++) {
+    const before = cpuTimes();
+    sleep(100);
+    if (busyShare(before, cpuTimes()) < 0.05) return;
+  }
+}
+function quietColdImport(file: string): Sample {
+  for (let attempt = 1; ; attempt++) {
+    waitForIdle();
+    const before = cpuTimes();
+    const sample = coldImport(file);
+    if (attempt === 4 || busyShare(before, cpuTimes()) <= BUSY_LIMIT) return sample;
+    retaken++;
+  }
+}
+
+const quantile = (values: number[], q: number) => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 };
+const median = (values: number[]) => quantile(values, 0.5);
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 
 /** Bytes of the JavaScript loaded at import (entry and static chunks) and of all of it. */
@@ -77,59 +127,70 @@ const byName = (name: BundleName) => {
   if (!bundle) throw new Error(`no bundle ${name}`);
   return bundle;
 };
-const order: BundleName[] = [
-  'bench/bare-iam',
-  'bench/sdk-clients',
-  'onboarding',
-  'admin',
-  'sweeper',
-];
+const BARE: BundleName = 'bench/bare-iam';
+const order: BundleName[] = [BARE, 'bench/sdk-clients', ...FUNCTIONS];
 
 for (const name of order) {
   const s = await sizes(byName(name));
   console.log(
     `  ${name.padEnd(18)} ${kb(s.raw).padStart(7)} raw, ${kb(s.gzip).padStart(7)} gzip in ${s.files} files; ` +
-      `${kb(s.rawAtImport)} in ${s.filesAtImport} loaded at import`,
+      `${kb(s.rawAtImport)} in ${s.filesAtImport} files loaded at import`,
   );
 }
 
 // Interleaved, so a busy moment on the machine hits every bundle alike, and rotated, so no
 // bundle always runs first after the previous round (that position measured slower here).
-const samples = new Map(order.map((n) => [n, { wall: [] as number[], cpu: [] as number[] }]));
+const samples = new Map(order.map((n) => [n, [] as Sample[]]));
 const withMaps: number[] = [];
 for (let run = 0; run < RUNS; run++) {
   for (const name of [...order.slice(run % order.length), ...order.slice(0, run % order.length)]) {
-    const t = coldImport(byName(name).file);
-    samples.get(name)?.wall.push(t.wallMs);
-    samples.get(name)?.cpu.push(t.cpuMs);
+    samples.get(name)?.push(quietColdImport(byName(name).file));
   }
   withMaps.push(coldImport(byName('onboarding').file, ['--enable-source-maps']).wallMs);
 }
 
-const wallOf = (name: BundleName) => median(samples.get(name)?.wall ?? []);
-const cpuOf = (name: BundleName) => median(samples.get(name)?.cpu ?? []);
-const percent = (value: number, reference: number) =>
-  `${value >= reference ? '+' : ''}${(((value - reference) / reference) * 100).toFixed(0)}%`;
-const bareWall = wallOf('bench/bare-iam');
-const bareCpu = cpuOf('bench/bare-iam');
-console.log(`\nCold import, median of ${RUNS} fresh processes (wall / CPU):`);
+const wallsOf = (name: BundleName) => (samples.get(name) ?? []).map((s) => s.wallMs);
+const wallOf = (name: BundleName) => median(wallsOf(name));
+const cpuOf = (name: BundleName) => median((samples.get(name) ?? []).map((s) => s.cpuMs));
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const bareWall = wallOf(BARE);
+const sdkWall = wallOf('bench/sdk-clients');
+
+console.log(
+  `\nCold import, median of ${RUNS} fresh processes each (wall; CPU; p25-p75 of wall), ` +
+    `against the goal of under ${GOAL.toFixed(2)}× the bare IAM client:`,
+);
+console.log(
+  `  ${'bundle'.padEnd(18)} ${'cold import'.padStart(11)} ${'CPU'.padStart(8)} ${'p25-p75'.padStart(13)}  ` +
+    `${'bare client'.padStart(11)}  ${'ratio'.padStart(6)}  ${'p25-p75'.padStart(11)}  goal`,
+);
 for (const name of order) {
-  const wall = wallOf(name);
-  const cpu = cpuOf(name);
-  let note = '(reference)';
-  if (name !== 'bench/bare-iam') {
-    note = `${percent(wall, bareWall)} wall, ${percent(cpu, bareCpu)} CPU over the bare IAM client`;
-  }
-  if (name === 'onboarding' || name === 'admin' || name === 'sweeper') {
-    note += `; ${(wall - wallOf('bench/sdk-clients')).toFixed(1)} ms over its SDK clients alone`;
+  const walls = wallsOf(name);
+  const wall = median(walls);
+  // The ratio of the medians is the figure; the spread of each round's own ratio (both taken
+  // moments apart) says how far to trust its second decimal.
+  const ratios = walls.map((w, i) => w / (wallsOf(BARE)[i] ?? Number.NaN));
+  const ratio = wall / bareWall;
+  let goal = '(the reference)';
+  if (name === 'bench/sdk-clients') goal = '(reference: our IAM and STS clients alone)';
+  if ((FUNCTIONS as readonly BundleName[]).includes(name)) {
+    const margin = wall - GOAL * bareWall;
+    goal =
+      margin < 0
+        ? `met, ${ms(-margin)} to spare`
+        : `NOT met: ${ms(margin)} over ${GOAL.toFixed(2)}×`;
+    goal += `; ${ms(wall - sdkWall)} over its SDK clients alone`;
   }
   console.log(
-    `  ${name.padEnd(18)} ${wall.toFixed(1).padStart(6)} ms / ${cpu.toFixed(1).padStart(6)} ms  ${note}`,
+    `  ${name.padEnd(18)} ${ms(wall).padStart(11)} ${ms(cpuOf(name)).padStart(8)} ` +
+      `${`${quantile(walls, 0.25).toFixed(1)}-${quantile(walls, 0.75).toFixed(1)}`.padStart(13)}  ` +
+      `${ms(bareWall).padStart(11)}  ${`${ratio.toFixed(2)}×`.padStart(6)}  ` +
+      `${`${quantile(ratios, 0.25).toFixed(2)}-${quantile(ratios, 0.75).toFixed(2)}`.padStart(11)}  ${goal}`,
   );
 }
+if (retaken > 0)
+  console.log(`  (${retaken} samples retaken: the machine was busy with other work)`);
 console.log(
-  `  onboarding with --enable-source-maps: ${median(withMaps).toFixed(1)} ms wall (so NODE_OPTIONS leaves it off)`,
+  `  onboarding with --enable-source-maps: ${ms(median(withMaps))} wall (so NODE_OPTIONS leaves it off)`,
 );
-console.log(
-  `  Goal: a function adds under 10% to the bare IAM client (${relative(ROOT, byName('bench/bare-iam').file)}).`,
-);
+console.log(`  The bare IAM client: ${relative(ROOT, byName(BARE).file)}.`);
