@@ -5,7 +5,13 @@ import { createAdminApp } from './admin/app.ts';
 import { createClients } from './aws/clients.ts';
 import { loadConfig } from './config.ts';
 import { embeddedWebAssets } from './http/embedded-assets.ts';
+import { embeddedOpenApiDocument } from './openapi/embedded.ts';
 
 export const handler = handle(
-  createAdminApp({ clients: createClients(), config: loadConfig(), assets: embeddedWebAssets() }),
+  createAdminApp({
+    clients: createClients(),
+    config: loadConfig(),
+    assets: embeddedWebAssets(),
+    openApiDocument: embeddedOpenApiDocument,
+  }),
 );

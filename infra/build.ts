@@ -12,6 +12,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { openApiDocument } from '../functions/openapi/document.ts';
 import { cloudFormationResources } from './cloudformation.ts';
 import { buildWebAssets } from './web-assets.ts';
 import { writeZip } from './zip.ts';
@@ -86,10 +87,13 @@ export async function buildAll(distDir = join(ROOT, 'dist')): Promise<BuiltBundl
       const outdir = join(distDir, name);
       const result = await build({
         ...options(BUNDLES[name], outdir),
-        define:
-          name === 'onboarding' || name === 'admin'
+        define: {
+          ...(name === 'onboarding' || name === 'admin'
             ? { __WEB_ASSETS__: JSON.stringify(pages[name]) }
-            : undefined,
+            : {}),
+          // Built here rather than at run time: the generator stays out of the bundle.
+          ...(name === 'admin' ? { __OPENAPI__: JSON.stringify(openApiDocument()) } : {}),
+        },
       });
       const { metafile } = result;
       if (!metafile) throw new Error(`esbuild returned no metafile for ${name}`);

@@ -17,6 +17,7 @@ import { createSweeper } from '../functions/invitations/sweep.ts';
 import { createLogger, type Logger } from '../functions/logger.ts';
 import { createOnboardingApp } from '../functions/onboarding/app.ts';
 import { ONBOARDING_ROUTES } from '../functions/onboarding/routes.ts';
+import { openApiDocument } from '../functions/openapi/document.ts';
 import { buildWebAssets } from '../infra/web-assets.ts';
 import { demoSeed } from './demo-account.ts';
 import { type RunningEmulator, type StartOptions, startEmulator } from './emulator/http-server.ts';
@@ -98,7 +99,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   if (emulator && options.seedDemo !== false)
     emulator.emulator.seed(demoSeed(config.forceMfaGroup));
   const onboarding = createOnboardingApp({ clients, config, assets, logger });
-  const admin = createAdminApp({ clients, config, logger, assets: adminAssets });
+  const admin = createAdminApp({
+    clients,
+    config,
+    logger,
+    assets: adminAssets,
+    openApiDocument,
+  });
   route = (req, env2) =>
     (functionFor(new URL(req.url).pathname) === 'admin' ? admin : onboarding).fetch(req, env2);
   // The scheduled clean-up of abandoned devices, as the deployed stack runs it.

@@ -20,6 +20,7 @@ import { mount } from '../http/route.ts';
 import { securityHeaders } from '../http/security-headers.ts';
 import { issueInvitation, revokeInvitation } from '../invitations/invitations.ts';
 import { createLogger, type Logger } from '../logger.ts';
+import type { OpenApiDocument } from '../openapi/document.ts';
 import type { Scope } from './api-keys.ts';
 import { type AdminEnv, requireScope } from './auth.ts';
 import { adminRoutes } from './routes.ts';
@@ -30,6 +31,8 @@ export interface AdminDeps {
   config: Config;
   /** The admin console's page and files (web/admin/). */
   assets: WebAssets;
+  /** The OpenAPI document (without servers): embedded in the Lambda, generated elsewhere. */
+  openApiDocument: () => OpenApiDocument;
   clock?: Clock;
   logger?: Logger;
   requestBudgetMs?: number;
@@ -62,10 +65,11 @@ export function createAdminApp(deps: AdminDeps) {
   mount(app, route.health, {}, (c) => c.json({ status: 'ok' }));
   mount(app, route.consolePage, {}, (c) => servePage(c, deps.assets));
   mount(app, route.consoleAsset, {}, (c) => serveAsset(c, deps.assets, c.req.param('file') ?? ''));
-  // The document's builder (and its JSON Schema converter) loads on first use, not at cold start.
-  mount(app, route.openApi, {}, async (c) =>
-    c.json((await import('../openapi/document.ts')).openApiDocument(config)),
-  );
+  const document = () => ({
+    ...deps.openApiDocument(),
+    servers: [{ url: config.publicBaseUrl }],
+  });
+  mount(app, route.openApi, {}, (c) => c.json(document()));
 
   /** IAM for a request that makes hundreds of calls: each paced (aws/pacer.ts). */
   const pacedIam = (deadline: number) =>

@@ -1,13 +1,13 @@
 // The OpenAPI 3.1 description of both functions, generated from their route tables
 // (admin/routes.ts, onboarding/routes.ts): the same schemas validate the requests, so the
-// document cannot drift from what the code accepts. Only GET /openapi.json needs it: the admin
-// app imports this module (and the JSON Schema converter) on that request, not at cold start.
+// document cannot drift from what the code accepts. The Lambda build runs this and embeds the
+// result (openapi/embedded.ts), so neither this module nor the JSON Schema converter is in the
+// admin bundle; locally and in tests the app is handed this function itself.
 
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
 import { SCOPES } from '../admin/api-keys.ts';
 import { ADMIN_ROUTES } from '../admin/routes.ts';
-import type { Config } from '../config.ts';
 import type { ResponseSpec, RouteSpec, RouteTable } from '../http/route.ts';
 import { ONBOARDING_ROUTES } from '../onboarding/routes.ts';
 import { errorResponse } from '../schemas.ts';
@@ -25,18 +25,17 @@ function schema(s: v.GenericSchema, io: 'input' | 'output' = 'output'): Record<s
   return rest;
 }
 
-const cache = new Map<string, Record<string, unknown>>();
+export type OpenApiDocument = Record<string, unknown>;
 
-export function openApiDocument(config: Pick<Config, 'publicBaseUrl'>): Record<string, unknown> {
-  let document = cache.get(config.publicBaseUrl);
-  if (!document) {
-    document = build(config);
-    cache.set(config.publicBaseUrl, document);
-  }
-  return document;
+let built: OpenApiDocument | undefined;
+
+/** The document without `servers`, which the route adds from PUBLIC_BASE_URL. */
+export function openApiDocument(): OpenApiDocument {
+  built ??= build();
+  return built;
 }
 
-function build(config: Pick<Config, 'publicBaseUrl'>): Record<string, unknown> {
+function build(): OpenApiDocument {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const table of [ADMIN_ROUTES, ONBOARDING_ROUTES]) {
     for (const route of Object.values(table.routes)) {
@@ -56,7 +55,6 @@ function build(config: Pick<Config, 'publicBaseUrl'>): Record<string, unknown> {
       description:
         'HR tooling issues onboarding links (`/v1/invitations`); employees enroll a virtual MFA device through the page at `/onboard` (the enrollment API); admins list users without MFA. Errors are always `{"error":{"code","message"}}`.',
     },
-    servers: [{ url: config.publicBaseUrl }],
     components: {
       securitySchemes: {
         apiKey: {

@@ -22,6 +22,7 @@ import { loadConfig } from '../../functions/config.ts';
 import { issueInvitation } from '../../functions/invitations/invitations.ts';
 import { createLogger } from '../../functions/logger.ts';
 import { createOnboardingApp } from '../../functions/onboarding/app.ts';
+import { openApiDocument } from '../../functions/openapi/document.ts';
 import { buildWebAssets } from '../../infra/web-assets.ts';
 import { demoSeed } from '../../local/demo-account.ts';
 import { generateAccount } from '../../local/emulator/generate-account.ts';
@@ -60,6 +61,7 @@ async function complianceAndEnrollment(): Promise<void> {
     config,
     logger: silent,
     assets: await buildWebAssets('admin'),
+    openApiDocument,
   });
   const em = emulator.emulator;
 

@@ -14,6 +14,7 @@ import { CreateVirtualMFADeviceCommand, ListVirtualMFADevicesCommand } from '@aw
 import type { Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../functions/admin/api-keys.ts';
+import { openApiDocument } from '../../functions/openapi/document.ts';
 import { writeZip } from '../../infra/zip.ts';
 import { demoSeed } from '../../local/demo-account.ts';
 import { useEmulator } from '../support/emulator.ts';
@@ -90,12 +91,11 @@ describe('what each bundle holds', () => {
     ).toEqual([]);
   });
 
-  it('loads the OpenAPI document builder and its JSON Schema converter only on GET /openapi.json', () => {
+  it('embeds the OpenAPI document built at build time, without its builder or the JSON Schema converter', () => {
     const builder = (i: string) =>
       i === 'functions/openapi/document.ts' || i.includes('node_modules/@valibot/to-json-schema/');
-    expect(inputsOf('admin').filter(builder).length).toBe(2);
-    expect(inputsLoadedAtImport('admin').filter(builder)).toEqual([]);
-    expect(inputsOf('onboarding').filter(builder)).toEqual([]);
+    for (const name of FUNCTIONS) expect(inputsOf(name).filter(builder), name).toEqual([]);
+    expect(inputsOf('admin')).toContain('<define:__OPENAPI__>');
   });
 
   it('bundles the pinned AWS SDK rather than relying on the runtime', () => {
@@ -250,6 +250,15 @@ describe('the built handlers', () => {
     expect(asset?.headers['content-security-policy']).toContain("script-src 'self'");
     const [onboardingConsole] = await invoke('onboarding', [httpApiEvent('GET', '/admin')]);
     expect(onboardingConsole?.statusCode).toBe(404);
+  });
+
+  it('serves the embedded OpenAPI document, the same as the route tables generate, with the public URL', async () => {
+    const [answer] = await invoke('admin', [httpApiEvent('GET', '/openapi.json')]);
+    expect(answer?.statusCode).toBe(200);
+    expect(JSON.parse(answer?.body ?? '{}')).toEqual({
+      ...openApiDocument(),
+      servers: [{ url: 'https://onboarding.example.com' }],
+    });
   });
 
   it('logs the names of errors as written, though the bundle is minified', async () => {

@@ -24,6 +24,7 @@ import { createClients } from '../../functions/aws/clients.ts';
 import { loadConfig, SERVICE_TAG_PREFIX } from '../../functions/config.ts';
 import { createLogger } from '../../functions/logger.ts';
 import { createOnboardingApp } from '../../functions/onboarding/app.ts';
+import { openApiDocument } from '../../functions/openapi/document.ts';
 import { demoSeed } from '../../local/demo-account.ts';
 import type { QueryRequest } from '../../local/emulator/emulator.ts';
 import type { ScriptedFault } from '../../local/emulator/faults.ts';
@@ -147,6 +148,7 @@ function newWorld(requestBudgetMs: number) {
     clients: adminClients,
     config,
     assets: { html: '<!doctype html><title>admin</title>', files: {} },
+    openApiDocument,
     logger,
     requestBudgetMs,
     retryDelays: RETRY_DELAYS,

@@ -11,6 +11,7 @@ import { createClients } from '../../functions/aws/clients.ts';
 import { type Config, loadConfig } from '../../functions/config.ts';
 import { createLogger, type Logger } from '../../functions/logger.ts';
 import { createOnboardingApp } from '../../functions/onboarding/app.ts';
+import { openApiDocument } from '../../functions/openapi/document.ts';
 import type { Emulator } from '../../local/emulator/emulator.ts';
 import type { SeedSpec } from '../../local/emulator/seed.ts';
 import { type EmulatorFixture, useEmulator } from './emulator.ts';
@@ -143,6 +144,7 @@ export function useAdmin(options: AdminOptions = {}): AdminFixture {
         config: configFor(o.env ?? {}, o.apiKeys ?? allEntries),
         // The API tests need no page: the console is tested in Chromium (test/e2e/).
         assets: { html: '<!doctype html><title>admin</title>', files: {} },
+        openApiDocument,
         clock,
         logger,
         requestBudgetMs: o.requestBudgetMs ?? options.requestBudgetMs,
