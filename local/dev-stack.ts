@@ -12,7 +12,7 @@ import { createClients } from '../functions/aws/clients.ts';
 import { iamFor } from '../functions/aws/iam.ts';
 import { type Config, loadConfig } from '../functions/config.ts';
 import { tableFor } from '../functions/http/route.ts';
-import { type IssuedInvitation, issueInvitation } from '../functions/invitations/invitations.ts';
+import { type IssuedInvitation, issueInvitation } from '../functions/invitations/issue.ts';
 import { createSweeper } from '../functions/invitations/sweep.ts';
 import { createLogger, type Logger } from '../functions/logger.ts';
 import { createOnboardingApp } from '../functions/onboarding/app.ts';

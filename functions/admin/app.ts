@@ -18,7 +18,9 @@ import { errorBody, onErrorHandler } from '../http/error-response.ts';
 import { type RetryDelays, requestContext } from '../http/request-context.ts';
 import { mount } from '../http/route.ts';
 import { securityHeaders } from '../http/security-headers.ts';
-import { issueInvitation, revokeInvitation } from '../invitations/invitations.ts';
+import { issueInvitations } from '../invitations/bulk.ts';
+import { revokeInvitation } from '../invitations/invitations.ts';
+import { issueInvitation } from '../invitations/issue.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { OpenApiDocument } from '../openapi/document.ts';
 import type { Scope } from './api-keys.ts';
@@ -124,6 +126,47 @@ export function createAdminApp(deps: AdminDeps) {
       },
       201,
     );
+  });
+
+  mount(app, route.bulkInvitations, scoped(route.bulkInvitations), async (c, { json }) => {
+    const deadline = c.get('deadline');
+    const outcomes = await issueInvitations(
+      { ...pacedIam(deadline), config, clock, deadline, reportWaitMs: deps.scan?.reportWaitMs },
+      json.userNames,
+      json.ttlHours,
+    );
+    const results = outcomes.map((o) =>
+      'value' in o
+        ? {
+            userName: o.userName,
+            status: 201 as const,
+            url: o.value.url,
+            expiresAt: o.value.expiresAt.toISOString(),
+            finishOnly: o.value.finishOnly,
+          }
+        : { userName: o.userName, ...problemOf(o.error, [400, 404, 409, 503] as const) },
+    );
+    const logger = c.get('logger');
+    for (const r of results) {
+      // The same event as a single issue, so one query finds every link handed out.
+      if (r.status === 201)
+        logger.info('admin.invitation_issued', {
+          keyName: c.get('apiKeyName'),
+          userName: r.userName,
+          expiresAt: r.expiresAt,
+          finishOnly: r.finishOnly,
+          bulk: true,
+        });
+      else
+        logger.info('admin.invitation_not_issued', {
+          keyName: c.get('apiKeyName'),
+          userName: r.userName,
+          status: r.status,
+          errorCode: r.error.code,
+          bulk: true,
+        });
+    }
+    return c.json({ results });
   });
 
   mount(app, route.revokeInvitation, scoped(route.revokeInvitation), async (c, { params }) => {

@@ -5,6 +5,8 @@ import { ADMIN_MAX_BODY_BYTES } from '../http/body-limit.ts';
 import type { RouteSpec, RouteTable } from '../http/route.ts';
 import type { Scope } from './api-keys.ts';
 import {
+  bulkInvitationRequest,
+  bulkInvitationResponse,
   complianceQuery,
   complianceResponse,
   enforcementRequest,
@@ -42,6 +44,20 @@ export const adminRoutes = {
         description:
           'already_enrolled (the user has MFA), or too_many_tags (no room under IAM 50 tags per user)',
       },
+      503: { description: BUSY },
+    },
+  },
+  bulkInvitations: {
+    method: 'POST',
+    path: '/v1/invitations/bulk',
+    summary: 'Issue onboarding links for up to 200 users',
+    description:
+      'Each user is answered as `POST /v1/invitations` would answer it, in request order: 201 with its link (`finishOnly` as there), 404 unknown or outside the path, 409 `already_enrolled` or `too_many_tags`, 503 when IAM stayed busy for that user (the others go on; send that user again). Reads the account in a few listings, then writes about one IAM call per user.',
+    auth: { apiKey: 'invitations:write' },
+    request: { json: bulkInvitationRequest },
+    responses: {
+      200: { description: 'Per-user results', json: bulkInvitationResponse },
+      400: { description: 'Bad input (1–200 distinct user names, ttlHours as for one link)' },
       503: { description: BUSY },
     },
   },

@@ -255,7 +255,11 @@ const userNames = v.pipe(
   v.array(userName),
   v.minLength(1),
   v.maxLength(200),
-  v.check((names) => new Set(names).size === names.length, 'must not repeat a user name'),
+  // IAM user names are unique ignoring case: Tanaka and tanaka are one user.
+  v.check(
+    (names) => new Set(names.map((n) => n.toLowerCase())).size === names.length,
+    'must not repeat a user name',
+  ),
 );
 
 export const bulkInvitationRequest = v.strictObject({

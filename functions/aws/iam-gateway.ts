@@ -48,6 +48,14 @@ export class IamGateway {
     return new IamGateway(new IamCaller(clients, { ...retry, deadline }));
   }
 
+  /** This gateway giving up by `deadline` if that is earlier: a step that leaves time for the next. */
+  until(deadline: number): IamGateway {
+    const { clients, retry } = this.caller;
+    return new IamGateway(
+      new IamCaller(clients, { ...retry, deadline: Math.min(retry.deadline, deadline) }),
+    );
+  }
+
   async getUser(userName: string): Promise<IamUser> {
     const { User } = await this.caller.send('GetUser', (iam) =>
       iam.send(new GetUserCommand({ UserName: userName })),

@@ -33,7 +33,9 @@ export interface ListedUser {
 export interface AuthorizedUser {
   userName: string;
   userId: string;
+  arn: string;
   path: string;
+  createDate: Date;
   tags: Record<string, string>;
   /** Names of the groups the user is in. */
   groups: string[];
@@ -42,6 +44,7 @@ export interface AuthorizedUser {
 /** A virtual MFA device that is enabled for a user. */
 export interface AssignedVirtualMfaDevice {
   userName: string;
+  serialNumber: string;
   enableDate?: Date;
 }
 
@@ -94,7 +97,9 @@ export class IamInventory {
     return users.map((u) => ({
       userName: u.UserName ?? '',
       userId: u.UserId ?? '',
+      arn: u.Arn ?? '',
       path: u.Path ?? '/',
+      createDate: u.CreateDate ?? new Date(0),
       tags: Object.fromEntries((u.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
       groups: u.GroupList ?? [],
     }));
@@ -109,7 +114,15 @@ export class IamInventory {
   async assignedVirtualMfaDevices(): Promise<AssignedVirtualMfaDevice[]> {
     const devices = await this.virtualMfaDevices('Assigned');
     return devices.flatMap((d) =>
-      d.User?.UserName ? [{ userName: d.User.UserName, enableDate: d.EnableDate }] : [],
+      d.User?.UserName
+        ? [
+            {
+              userName: d.User.UserName,
+              serialNumber: d.SerialNumber ?? '',
+              enableDate: d.EnableDate,
+            },
+          ]
+        : [],
     );
   }
 

@@ -1,48 +1,30 @@
-// Issuing, verifying, reserving attempts on and revoking onboarding invitations. IAM is the store
-// and has no compare-and-swap, so the state is split into tags that no write can undo
-// (token.ts); docs/invitation-state.md says why each promise holds under any interleaving.
+// Verifying, reserving attempts on, spending and revoking onboarding invitations (issuing them is
+// issue.ts and bulk.ts). IAM is the store and has no compare-and-swap, so the state is split into
+// tags that no write can undo (token.ts); docs/invitation-state.md says why each promise holds
+// under any interleaving.
 
 import { isIamError } from '../aws/iam-error.ts';
 import type { IamGateway, IamUser } from '../aws/iam-gateway.ts';
 import type { Clock } from '../clock.ts';
-import {
-  type Config,
-  INVITATION_TAG_KEY,
-  MAX_INVITATION_TTL_HOURS,
-  TAGS_PER_USER,
-} from '../config.ts';
-import { ownDeviceState, ownSerialNumber } from '../enrollment/own-device.ts';
+import { type Config, INVITATION_TAG_KEY } from '../config.ts';
+import { ownSerialNumber } from '../enrollment/own-device.ts';
 import {
   aboutUser,
-  BadInputError,
   ConflictError,
   InvitationInvalidError,
   TooManyAttemptsError,
   UserNotFoundError,
   withProductErrors,
 } from '../errors.ts';
-import { exemptionKeys, staleExemptionKeys } from '../exemptions/tag.ts';
 import {
   attemptsOf,
-  encodeInvitationTag,
-  foreignTagCount,
   type InvitationRecord,
   invitationIn,
   invitationTagKeys,
   newAttemptKey,
-  newInvitation,
   parseToken,
   secretMatches,
-  staleAttemptKeys,
 } from './token.ts';
-
-export interface IssuedInvitation {
-  userName: string;
-  url: string;
-  expiresAt: Date;
-  /** The user's MFA is already on (ours): the link can only finish the force-MFA group step. */
-  finishOnly: boolean;
-}
 
 export interface VerifiedInvitation {
   user: IamUser;
@@ -64,97 +46,6 @@ export function onboardingUrl(config: Config, token: string): string {
 
 export function isUnderUserPath(config: Config, user: IamUser): boolean {
   return user.path.startsWith(config.userPathPrefix);
-}
-
-/**
- * Creates a new link for an existing user under the configured path, replacing any earlier one:
- * the identity tag is overwritten first (the old link stops verifying), then the old link's
- * unassigned device is deleted (a code check already in flight for it finds nothing).
- * Refuses users who already have MFA, except one whose device this service enabled but who is not
- * in the force-MFA group yet: their link can only finish that step.
- */
-export async function issueInvitation(
-  deps: InvitationDeps,
-  userName: string,
-  ttlHours = deps.config.invitationTtlHours,
-): Promise<IssuedInvitation> {
-  if (!Number.isInteger(ttlHours) || ttlHours < 1 || ttlHours > MAX_INVITATION_TTL_HOURS) {
-    throw new BadInputError(
-      'bad_request',
-      `ttlHours must be a whole number from 1 to ${MAX_INVITATION_TTL_HOURS}.`,
-    );
-  }
-  return withProductErrors(() => issue(deps, userName, ttlHours));
-}
-
-async function issue(
-  { gateway, config, clock }: InvitationDeps,
-  userName: string,
-  ttlHours: number,
-): Promise<IssuedInvitation> {
-  const user = await managedUser(gateway, config, userName);
-  const own = await aboutUser(user.userName, () => ownDeviceState(gateway, config, user));
-  if (own.mfaEnabled && !own.needsGroupStep) {
-    throw new ConflictError('already_enrolled', `User ${user.userName} already has an MFA device.`);
-  }
-  const finishOnly = own.mfaEnabled;
-  // A finish-only link never reserves an attempt: it needs room for its identity tag alone.
-  const needed = finishOnly ? 1 : 1 + config.maxCodeAttempts;
-  // An exemption's tags stay (they are not the invitation's to remove): they count as taken.
-  const taken = takenSlots(user.tags);
-  if (TAGS_PER_USER - taken < needed) throw tooManyTags(user.userName, taken, needed);
-  // Whole seconds, as the tag stores them, so the answer matches what verification will see.
-  const expiresAt = new Date(Math.floor((clock().getTime() + ttlHours * 3_600_000) / 1000) * 1000);
-  const { token, record } = newInvitation(user.userName, expiresAt, finishOnly);
-  // All about the user; the delete of their device settles its own NoSuchEntity.
-  await aboutUser(user.userName, async () => {
-    await writeIdentity(gateway, user, encodeInvitationTag(record), needed);
-    if (!finishOnly) await deleteUnassignedOwnDevice(gateway, config, user);
-    // Leftovers an overwritten exemption write left go too (tag.ts: safe for any reader).
-    const stale = [...staleAttemptKeys(user.tags, record.id), ...staleExemptionKeys(user.tags)];
-    if (stale.length > 0) await gateway.untagUser(user.userName, stale);
-  });
-  return { userName: user.userName, url: onboardingUrl(config, token), expiresAt, finishOnly };
-}
-
-/**
- * Overwrites the identity tag. When the user's 50 tags are taken (attempt keys an earlier link left
- * behind fill them), the earlier invitation is revoked first, removing its keys, and the write is
- * tried once more; a user whose own tags leave no room is refused, never half-invited.
- */
-async function writeIdentity(
-  gateway: IamGateway,
-  user: IamUser,
-  value: string,
-  needed: number,
-): Promise<void> {
-  try {
-    await gateway.tagUser(user.userName, INVITATION_TAG_KEY, value);
-    return;
-  } catch (error) {
-    if (!isIamError(error, 'limit-exceeded')) throw error;
-  }
-  const fresh = await gateway.getUser(user.userName);
-  await spendInvitation({ gateway }, fresh);
-  try {
-    await gateway.tagUser(user.userName, INVITATION_TAG_KEY, value);
-  } catch (error) {
-    if (isIamError(error, 'limit-exceeded'))
-      throw tooManyTags(user.userName, takenSlots(fresh.tags), needed);
-    throw error;
-  }
-}
-
-/** Tags an invitation cannot make room in: the user's own, and an exemption's. */
-function takenSlots(tags: Record<string, string>): number {
-  return foreignTagCount(tags) + exemptionKeys(tags).length;
-}
-
-function tooManyTags(userName: string, taken: number, needed: number): ConflictError {
-  return new ConflictError(
-    'too_many_tags',
-    `User ${userName} has ${taken} tags of its own or of an exemption; an invitation needs ${needed} free tag slots (IAM allows ${TAGS_PER_USER}).`,
-  );
 }
 
 /**

@@ -10,7 +10,7 @@
 //   npm run bench                     full run (the naive scan and the 200 hires take minutes:
 //                                     both are throttled)
 //   npm run bench -- --naive-users N  run the naive scan on the first N users and extrapolate
-//   npm run bench -- --only S         one section: compliance, scale, overhead or bundles
+//   npm run bench -- --only S         one section: compliance, scale, bulk, overhead or bundles
 
 import { parseArgs } from 'node:util';
 import { IAMClient, ListMFADevicesCommand, paginateListUsers } from '@aws-sdk/client-iam';
@@ -19,7 +19,7 @@ import { createAdminApp } from '../../functions/admin/app.ts';
 import { createClients } from '../../functions/aws/clients.ts';
 import { iamFor } from '../../functions/aws/iam.ts';
 import { loadConfig } from '../../functions/config.ts';
-import { issueInvitation } from '../../functions/invitations/invitations.ts';
+import { issueInvitation } from '../../functions/invitations/issue.ts';
 import { createLogger } from '../../functions/logger.ts';
 import { createOnboardingApp } from '../../functions/onboarding/app.ts';
 import { openApiDocument } from '../../functions/openapi/document.ts';
@@ -28,6 +28,7 @@ import { demoSeed } from '../../local/demo-account.ts';
 import { generateAccount } from '../../local/emulator/generate-account.ts';
 import { startEmulator } from '../../local/emulator/http-server.ts';
 import { consecutiveCodes } from '../support/totp.ts';
+import { bulkInvitations } from './bulk-invitations.ts';
 import { complianceConsole } from './compliance-console.ts';
 import { enrollAtScale } from './enroll-at-scale.ts';
 import { overhead } from './overhead.ts';
@@ -225,6 +226,8 @@ async function complianceAndEnrollment(): Promise<void> {
 const SECTIONS: Record<string, () => Promise<unknown>> = {
   compliance: complianceAndEnrollment,
   scale: enrollAtScale,
+  // 200 links at 5,000 users (bulk-invitations.ts).
+  bulk: bulkInvitations,
   overhead,
   // The Lambda bundles' sizes and cold import times.
   bundles: () => import('./bundles.ts'),

@@ -7,7 +7,7 @@ import { createClients } from '../../functions/aws/clients.ts';
 import { iamFor } from '../../functions/aws/iam.ts';
 import { type Config, loadConfig } from '../../functions/config.ts';
 import type { RetryDelays } from '../../functions/http/request-context.ts';
-import { type IssuedInvitation, issueInvitation } from '../../functions/invitations/invitations.ts';
+import { type IssuedInvitation, issueInvitation } from '../../functions/invitations/issue.ts';
 import { createLogger } from '../../functions/logger.ts';
 import { createOnboardingApp } from '../../functions/onboarding/app.ts';
 import type { WebAssets } from '../../functions/http/assets.ts';
