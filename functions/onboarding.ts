@@ -2,8 +2,8 @@
 import { handle } from 'hono/aws-lambda';
 import { createClients } from './aws/clients.ts';
 import { loadConfig } from './config.ts';
-import { createOnboardingApp } from './onboarding/app.ts';
 import { embeddedWebAssets } from './http/embedded-assets.ts';
+import { createOnboardingApp } from './onboarding/app.ts';
 
 export const handler = handle(
   createOnboardingApp({

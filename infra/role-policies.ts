@@ -2,8 +2,8 @@
 // the function calls (functions/aws/iam-gateway.ts and iam-inventory.ts), scoped to the
 // configured user path, the service's MFA device path, the force-MFA group and the service's
 // own tag keys (every key starting with SERVICE_TAG_PREFIX: the invitation tag and one attempt
-// tag per code check). sts:GetCallerIdentity needs no permission. The stack around them is
-// cloudformation.ts.
+// tag per code check). The functions call nothing but IAM (and write their logs). The stack
+// around them is cloudformation.ts.
 
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub templates, not JS templates
 
@@ -258,7 +258,6 @@ export function boundaryDocument(): Json {
           'iam:AddUserToGroup',
           'logs:CreateLogStream',
           'logs:PutLogEvents',
-          'sts:GetCallerIdentity',
         ],
         Resource: '*',
       },

@@ -60,13 +60,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Real endpoints (or an emulator started elsewhere): the SDK reads the usual variables.
     clients = createClients({
       iamEndpoint: env.AWS_ENDPOINT_URL_IAM,
-      stsEndpoint: env.AWS_ENDPOINT_URL_STS,
     });
   } else {
     emulator = await startEmulator(options.emulator ?? {});
     clients = createClients({
       iamEndpoint: emulator.url,
-      stsEndpoint: emulator.url,
       credentials: { accessKeyId: 'AKIALOCALEMULATOR01', secretAccessKey: 'local-emulator' },
     });
   }
@@ -105,6 +103,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     logger,
     assets: adminAssets,
     openApiDocument,
+    accountId: emulator?.emulator.state.accountId,
   });
   route = (req, env2) =>
     (functionFor(new URL(req.url).pathname) === 'admin' ? admin : onboarding).fetch(req, env2);
@@ -137,7 +136,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clearInterval(sweeper);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       clients.iam.destroy();
-      clients.sts.destroy();
       await emulator?.stop();
     },
   };

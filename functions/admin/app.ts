@@ -15,7 +15,7 @@ import { serveAsset, servePage, type WebAssets } from '../http/assets.ts';
 import { problemOf } from '../http/batch.ts';
 import { ADMIN_MAX_BODY_BYTES, limitBody } from '../http/body-limit.ts';
 import { errorBody, onErrorHandler } from '../http/error-response.ts';
-import { type RetryDelays, requestContext } from '../http/request-context.ts';
+import { lambdaAccountId, type RetryDelays, requestContext } from '../http/request-context.ts';
 import { mount } from '../http/route.ts';
 import { securityHeaders } from '../http/security-headers.ts';
 import { issueInvitations } from '../invitations/bulk.ts';
@@ -33,6 +33,8 @@ export interface AdminDeps {
   config: Config;
   /** The admin console's page and files (web/admin/). */
   assets: WebAssets;
+  /** The account, outside Lambda (where the function's own ARN names it): the local stack's. */
+  accountId?: string;
   /** The OpenAPI document (without servers): embedded in the Lambda, generated elsewhere. */
   openApiDocument: () => OpenApiDocument;
   clock?: Clock;
@@ -214,6 +216,7 @@ export function createAdminApp(deps: AdminDeps) {
       {
         gateway: c.get('gateway'),
         inventory: c.get('inventory'),
+        callerAccountId: lambdaAccountId(c) ?? deps.accountId,
         config,
         clock,
         deadline: c.get('deadline'),

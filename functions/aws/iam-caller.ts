@@ -1,9 +1,8 @@
-// The one way the service calls IAM and STS: every call goes through withRetries (inside the
+// The one way the service calls IAM: every call goes through withRetries (inside the
 // deadline, failures left as IamError kinds), and every Marker-paginated listing through
 // `paginate`. A request's IamGateway and IamInventory share one of these (see iam.ts).
 
 import type { IAMClient } from '@aws-sdk/client-iam';
-import type { STSClient } from '@aws-sdk/client-sts';
 import type { IamClients } from './clients.ts';
 import { type RetryOptions, type RetryPolicy, withRetries } from './retry.ts';
 
@@ -26,11 +25,6 @@ export class IamCaller {
     policy?: RetryPolicy,
   ): Promise<T> {
     return withRetries(operation, () => attempt(this.clients.iam), this.retry, policy);
-  }
-
-  /** The STS client, loaded on first use (see clients.ts); send its commands with `send`. */
-  sts(): Promise<STSClient> {
-    return this.clients.sts.get();
   }
 
   /** Every item of a Marker-paginated listing, one call per page (each retried on its own). */

@@ -190,17 +190,4 @@ export class IamGateway {
     );
     return AccountAliases?.[0];
   }
-
-  /** The caller's account, from STS (only when no IAM answer at hand carried an ARN). */
-  async accountId(): Promise<string> {
-    const [{ GetCallerIdentityCommand }, sts] = await Promise.all([
-      import('@aws-sdk/client-sts'),
-      this.caller.sts(),
-    ]);
-    const { Account } = await this.caller.send('GetCallerIdentity', () =>
-      sts.send(new GetCallerIdentityCommand({})),
-    );
-    if (!Account) throw new IamError('other', 'EmptyResponse', 'GetCallerIdentity');
-    return Account;
-  }
 }

@@ -158,17 +158,22 @@ export class IamInventory {
     return Object.fromEntries(tags.flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : [])));
   }
 
-  /** Whether the group exists (one call, whatever its size). */
-  async groupExists(groupName: string): Promise<boolean> {
+  /** The group's ARN, or undefined when it does not exist (one call, whatever its size). */
+  async groupArn(groupName: string): Promise<string | undefined> {
     try {
-      await this.caller.send('GetGroup', (iam) =>
+      const { Group } = await this.caller.send('GetGroup', (iam) =>
         iam.send(new GetGroupCommand({ GroupName: groupName, MaxItems: 1 })),
       );
-      return true;
+      return Group?.Arn;
     } catch (error) {
-      if (isIamError(error, 'not-found')) return false;
+      if (isIamError(error, 'not-found')) return undefined;
       throw error;
     }
+  }
+
+  /** Whether the group exists. */
+  async groupExists(groupName: string): Promise<boolean> {
+    return (await this.groupArn(groupName)) !== undefined;
   }
 
   async hasLoginProfile(userName: string): Promise<boolean> {

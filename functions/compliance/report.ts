@@ -20,6 +20,8 @@ export interface ReportDeps {
   deadline: number;
   /** Tuning of the scan (tests shorten the credential-report wait). */
   scan?: { reportWaitMs?: number; maxPerUserChecks?: number };
+  /** The account this runs in, when known without IAM (the Lambda's own ARN). */
+  callerAccountId?: string;
 }
 
 /** What the caller may narrow the report to (validated at the edge). */
@@ -32,7 +34,7 @@ export interface ReportFilter {
 }
 
 export function usersWithoutMfaReport(
-  { gateway, inventory, config, clock, deadline, scan }: ReportDeps,
+  { gateway, inventory, config, clock, deadline, scan, callerAccountId }: ReportDeps,
   filter: ReportFilter,
 ): Promise<ComplianceReport> {
   return withProductErrors(() =>
@@ -43,6 +45,7 @@ export function usersWithoutMfaReport(
         forceMfaGroup: config.forceMfaGroup,
         maxCodeAttempts: config.maxCodeAttempts,
         now: clock,
+        callerAccountId,
         ...scan,
         // Leave the rest of the request's budget for the listings and per-user checks.
         reportWaitMs: reportWaitWithin(deadline, scan?.reportWaitMs),

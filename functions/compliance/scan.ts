@@ -18,7 +18,7 @@
 // than reported with tags or groups read from someone else, or not read at all.
 
 import type { ComplianceReport, Evidence, Exemption, UserWithoutMfa } from '../admin/schemas.ts';
-import { isIamError } from '../aws/iam-error.ts';
+import { IamError, isIamError } from '../aws/iam-error.ts';
 import { accountIdFromArn, type IamGateway } from '../aws/iam-gateway.ts';
 import type { AuthorizedUser, IamInventory, ListedUser } from '../aws/iam-inventory.ts';
 import { type Clock, systemClock } from '../clock.ts';
@@ -42,7 +42,7 @@ export interface ScanOptions {
 }
 
 export interface ScanDeps {
-  /** For the per-user device listings and, when no user ARN names it, the account id. */
+  /** For the per-user device listings. */
   gateway: IamGateway;
   inventory: IamInventory;
   forceMfaGroup: string;
@@ -54,6 +54,8 @@ export interface ScanDeps {
   reportWaitMs?: number;
   /** Users outside the report that may be checked one by one (2 IAM calls each). */
   maxPerUserChecks?: number;
+  /** The account, for when no ARN IAM returned names it (an empty account without the group). */
+  callerAccountId?: string;
 }
 
 const DEFAULT_MAX_PER_USER_CHECKS = 10;
@@ -80,16 +82,17 @@ export async function scanUsersWithoutMfa(
   const clock = deps.now ?? systemClock;
   const now = clock();
   const startedAt = now.toISOString();
-  const [listed, detailed, withVirtualMfa, groupExists, report] = await Promise.all([
+  const [listed, detailed, withVirtualMfa, groupArn, report] = await Promise.all([
     deps.inventory.listUsers(options.pathPrefix),
     deps.inventory.usersWithTagsAndGroups(),
     deps.inventory.usersWithVirtualMfa(),
-    deps.inventory.groupExists(deps.forceMfaGroup),
+    deps.inventory.groupArn(deps.forceMfaGroup),
     freshCredentialReport({ ...deps, now: clock }),
   ]);
-  const firstUser = listed[0];
-  // STS is asked only when no user ARN names the account (an empty account or path).
-  const accountId = firstUser ? accountIdFromArn(firstUser.arn) : await deps.gateway.accountId();
+  // Any ARN IAM returned names the account: a user's (of the path, or any), else the group's.
+  const arn = listed[0]?.arn ?? detailed[0]?.arn ?? groupArn;
+  const accountId = arn ? accountIdFromArn(arn) : deps.callerAccountId;
+  if (!accountId) throw new IamError('other', 'NoArnNamesTheAccount', 'scanUsersWithoutMfa');
   const reportRows = report
     ? parseCredentialReport(report.csv)
     : new Map<string, CredentialReportRow>();
@@ -182,7 +185,7 @@ export async function scanUsersWithoutMfa(
         source: 'live',
         at: startedAt,
         groupName: deps.forceMfaGroup,
-        exists: groupExists,
+        exists: groupArn !== undefined,
       },
       otherMfaDevicesAndConsoleAccess: report
         ? { source: 'credential-report', generatedAt: report.generatedAt.toISOString() }

@@ -75,6 +75,13 @@ function platformRequestId(c: Context): string | undefined {
   return env?.event?.requestContext?.requestId ?? env?.lambdaContext?.awsRequestId;
 }
 
+/** The account the Lambda runs in, from its own ARN; undefined outside Lambda. */
+export function lambdaAccountId(c: Context): string | undefined {
+  const env = c.env as { lambdaContext?: { invokedFunctionArn?: string } } | undefined;
+  const account = env?.lambdaContext?.invokedFunctionArn?.split(':')[4];
+  return account && /^\d{12}$/.test(account) ? account : undefined;
+}
+
 /** API Gateway's view of the client address, else the socket's (local server). */
 function sourceIp(c: Context): string {
   const env = c.env as

@@ -48,7 +48,6 @@ async function complianceAndEnrollment(): Promise<void> {
   const credentials = { accessKeyId: 'AKIABENCHMARK000001', secretAccessKey: 'bench' };
   const clients = createClients({
     iamEndpoint: emulator.url,
-    stsEndpoint: emulator.url,
     credentials,
   });
   const { key, sha256 } = newApiKey();
@@ -162,6 +161,8 @@ async function complianceAndEnrollment(): Promise<void> {
   await complianceConsole({
     emulator: em,
     get: (path) => admin.request(path, { headers: { authorization: `Bearer ${key}` } }),
+    app: admin,
+    apiKey: key,
     faults,
     maxCodeAttempts: config.maxCodeAttempts,
     users: USERS,
@@ -219,7 +220,6 @@ async function complianceAndEnrollment(): Promise<void> {
   });
 
   clients.iam.destroy();
-  clients.sts.destroy();
   await emulator.stop();
 }
 

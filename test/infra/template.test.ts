@@ -481,11 +481,11 @@ describe('the permissions boundary', () => {
     );
   });
 
-  it('caps every role at exactly what the three functions call (and sts:GetCallerIdentity)', () => {
+  it('caps every role at exactly what the three functions call', () => {
     const ceiling = boundary().Statement.find((s) => s.Sid === 'CeilingOfWhatTheFunctionsUse');
     expect(ceiling).toMatchObject({ Effect: 'Allow', Resource: '*' });
     const granted = new Set(ROLES.flatMap((r) => roleStatements(r).flatMap((s) => list(s.Action))));
-    expect([...list(ceiling?.Action)].sort()).toEqual([...granted, 'sts:GetCallerIdentity'].sort());
+    expect([...list(ceiling?.Action)].sort()).toEqual([...granted].sort());
   });
 
   it("denies any tag key outside the service's prefix, and writes outside the user path", () => {

@@ -299,16 +299,37 @@ describe('admins: IAM users without MFA (GET /v1/compliance/users-without-mfa)',
       expect(report.totalUsers).toBe(2);
       expect(report.users).toEqual([]);
     });
-    it("names the account from the users' ARNs, asking STS only when there is no user to read it from", async () => {
-      f.seed({ users: [{ name: 'alice' }] });
+    it('names the account from ARNs IAM returns (a user of the path, any user, the group), never asking STS', async () => {
+      f.seed({ groups: [{ name: 'force-mfa' }], users: [{ name: 'alice' }] });
+      f.iam.calls.reset();
+      expect((await fetchReport()).accountId).toBe(ACCOUNT);
+      // No user under the path: another user's ARN names it.
+      const empty = await fetchReport('?pathPrefix=/interns/');
+      expect(empty).toMatchObject({ accountId: ACCOUNT, totalUsers: 0, users: [] });
+      expect(f.iam.calls.snapshot().byAction.GetCallerIdentity).toBeUndefined();
+    });
+
+    it("names the account from the force-MFA group's ARN when there is no user at all", async () => {
+      f.seed({ groups: [{ name: 'force-mfa' }], users: [] });
       f.iam.calls.reset();
       expect((await fetchReport()).accountId).toBe(ACCOUNT);
       expect(f.iam.calls.snapshot().byAction.GetCallerIdentity).toBeUndefined();
+    });
 
-      f.iam.calls.reset();
-      const empty = await fetchReport('?pathPrefix=/interns/');
-      expect(empty).toMatchObject({ accountId: ACCOUNT, totalUsers: 0, users: [] });
-      expect(f.iam.calls.snapshot().byAction.GetCallerIdentity).toBe(1);
+    it("takes the account from the Lambda's own ARN when no IAM answer names it", async () => {
+      f.seed({ users: [] });
+      const lambdaContext = {
+        invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:mfa-onboarding-admin`,
+        awsRequestId: 'req-1',
+      };
+      const res = await f.app.request(
+        '/v1/compliance/users-without-mfa',
+        { headers: { Authorization: `Bearer ${f.keys.complianceRead.key}` } },
+        { lambdaContext },
+      );
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { accountId: string }).accountId).toBe(ACCOUNT);
+      expect(f.iam.calls.snapshot().byAction.GetCallerIdentity).toBeUndefined();
     });
   });
 

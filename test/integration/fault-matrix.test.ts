@@ -74,7 +74,6 @@ const config = loadConfig({
 const clientsFor = (accessKeyId: string) =>
   createClients({
     iamEndpoint: running.url,
-    stsEndpoint: running.url,
     credentials: { accessKeyId, secretAccessKey: 'test' },
   });
 const onboardingClients = clientsFor('AKIATESTONBOARDING1');

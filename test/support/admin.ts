@@ -131,7 +131,6 @@ export function useAdmin(options: AdminOptions = {}): AdminFixture {
     const clients = (): IamClients =>
       createClients({
         iamEndpoint: emulator.url,
-        stsEndpoint: emulator.url,
         credentials: { accessKeyId: 'AKIATESTADMIN000001', secretAccessKey: 'test' },
       });
     const logger: Logger = createLogger('admin-test', (line) => {

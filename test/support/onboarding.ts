@@ -68,7 +68,6 @@ export function useOnboarding(
     const newClients = () =>
       createClients({
         iamEndpoint: emulator.url,
-        stsEndpoint: emulator.url,
         credentials: { accessKeyId: 'AKIATESTONBOARDING1', secretAccessKey: 'test' },
       });
     const clients = newClients();
