@@ -173,7 +173,7 @@ describe('the OpenAPI document (GET /openapi.json)', () => {
     // Each app serves exactly its table's routes (the document leaves out the redirect from /
     // and the page's static files).
     const onboarding = createOnboardingApp({
-      clients: createClients({ iamEndpoint: f.emulator.url}),
+      clients: createClients({ iamEndpoint: f.emulator.url }),
       config: f.config,
       assets: { html: '', files: {} },
     });
