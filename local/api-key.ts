@@ -7,7 +7,7 @@ import { newApiKey, SCOPES, type Scope } from '../functions/admin/api-keys.ts';
 
 /** What each scope lets a key do (the routes are in GET /openapi.json). */
 const SCOPE_HELP: Record<Scope, string> = {
-  'invitations:write': 'issue and revoke onboarding links (POST, DELETE /v1/invitations)',
+  'invitations:write': 'issue (one or up to 200) and revoke onboarding links (/v1/invitations*)',
   'users:read': "read one user's MFA status (GET /v1/users/{name})",
   'compliance:read': 'the report of users without MFA (GET /v1/compliance/*)',
   'exemptions:write': 'exempt a user from MFA, or end it (PUT, DELETE /v1/users/{name}/exemption)',
