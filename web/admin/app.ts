@@ -481,8 +481,8 @@ async function revoke(userName: string): Promise<void> {
   if (!confirm(t('confirm.revoke', { user: userName }))) return;
   try {
     await api('DELETE', `/v1/invitations/${userPath(userName)}`);
-    status(t('done.revoked', { user: userName }));
     await load();
+    status(t('done.revoked', { user: userName }));
   } catch (error) {
     status(`${userName}: ${explain(error)}`);
   }
@@ -515,8 +515,8 @@ async function submitExempt(): Promise<void> {
         : {}),
     });
     ($('exempt-dialog') as HTMLDialogElement).close();
-    status(t('done.exempted', { user: exemptTarget }));
     await load();
+    status(t('done.exempted', { user: exemptTarget }));
   } catch (error) {
     $('exempt-error').textContent = explain(error);
   }
@@ -525,8 +525,8 @@ async function submitExempt(): Promise<void> {
 async function unexempt(userName: string): Promise<void> {
   try {
     await api('DELETE', `/v1/users/${userPath(userName)}/exemption`);
-    status(t('done.unexempted', { user: userName }));
     await load();
+    status(t('done.unexempted', { user: userName }));
   } catch (error) {
     status(`${userName}: ${explain(error)}`);
   }
@@ -539,12 +539,12 @@ async function enforce(userNames: string[]): Promise<void> {
         userNames,
       });
       const r = results[0];
-      status(
+      const message =
         r?.status === 200
           ? t('done.enforced', { user: userNames[0] ?? '' })
-          : `${userNames[0]}: ${r?.error?.message ?? t('error.generic')}`,
-      );
+          : `${userNames[0]}: ${r?.error?.message ?? t('error.generic')}`;
       await load();
+      status(message);
     } catch (error) {
       status(`${userNames[0]}: ${explain(error)}`);
     }
@@ -621,9 +621,9 @@ async function bulk(
     issuedLinks = results.filter((r) => r.url);
     $('download-links').hidden = issuedLinks.length === 0;
   }
-  status(t('bulk.done', { ok: number(ok), total: number(results.length) }));
   selected.clear();
   await load();
+  status(t('bulk.done', { ok: number(ok), total: number(results.length) }));
 }
 
 async function bulkInvite(): Promise<void> {
