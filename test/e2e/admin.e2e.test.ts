@@ -89,6 +89,20 @@ describe.skipIf(!hasChromium)('admin console in Chromium (e2e)', () => {
     expect(violations, `${state}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
   }
 
+  /** The same state in Japanese and in English (by the page's own switch), then back. */
+  async function expectAccessibleInBoth(page: Page, state: string): Promise<void> {
+    const start = await page.locator('html').getAttribute('lang');
+    for (const [button, lang] of [
+      ['日本語', 'ja'],
+      ['English', 'en'],
+    ] as const) {
+      await page.getByRole('button', { name: button, exact: true }).click();
+      await expect.poll(() => page.locator('html').getAttribute('lang')).toBe(lang);
+      await expectAccessible(page, `${state} (${lang})`);
+    }
+    if (start === 'ja') await page.getByRole('button', { name: '日本語', exact: true }).click();
+  }
+
   async function shot(page: Page, name: string, readme = false): Promise<void> {
     await page.screenshot({ path: `${SCREENSHOTS}/admin-${name}.png`, fullPage: true });
     if (readme) await readmeScreenshot(page, `admin-${name}`);
@@ -129,13 +143,13 @@ describe.skipIf(!hasChromium)('admin console in Chromium (e2e)', () => {
     await page.goto(`${stack.url}/admin`);
     const field = page.getByLabel('API key');
     expect(await field.getAttribute('type')).toBe('password');
-    await expectAccessible(page, 'sign-in (en)');
+    await expectAccessibleInBoth(page, 'sign-in');
     await shot(page, 'sign-in');
 
     await field.fill('mfaob_not-a-key');
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByText('This API key was not accepted').waitFor();
-    await expectAccessible(page, 'sign-in rejected (en)');
+    await expectAccessibleInBoth(page, 'sign-in rejected');
 
     await signIn(page);
     expect(await page.evaluate((k) => sessionStorage.getItem(k), KEY_STORAGE)).toBe(stack.apiKey);
@@ -164,7 +178,7 @@ describe.skipIf(!hasChromium)('admin console in Chromium (e2e)', () => {
     expect(await page.locator('#users tr').count()).toBe(r.users.length);
     // The chart is drawn, with its legend.
     expect(await page.locator('#chart svg polyline').count()).toBe(2);
-    await expectAccessible(page, 'dashboard (en)');
+    await expectAccessibleInBoth(page, 'dashboard');
     await shot(page, 'dashboard', true);
 
     // Search by name.
@@ -199,6 +213,19 @@ describe.skipIf(!hasChromium)('admin console in Chromium (e2e)', () => {
     await signIn(phone, 'ja');
     expect(await phone.locator('html').getAttribute('lang')).toBe('ja');
     await expectAccessible(phone, 'dashboard (ja, phone)');
+    // Both dialogs in Japanese (the switch is out of reach while a dialog is open).
+    await phone
+      .locator('#users tr')
+      .first()
+      .getByRole('button', { name: /^対象外にする/ })
+      .click();
+    await phone.getByRole('dialog', { name: 'MFA の対象外にする' }).waitFor();
+    await expectAccessible(phone, 'exempt dialog (ja, phone)');
+    await phone.getByRole('button', { name: 'キャンセル' }).click();
+    await rowOf(phone, 'sato.taro').getByRole('button', { name: /^招待/ }).click();
+    await phone.getByRole('dialog', { name: 'オンボーディングリンク' }).waitFor();
+    await expectAccessible(phone, 'link dialog (ja, phone)');
+    await phone.getByRole('button', { name: '閉じる' }).click();
     await shot(phone, 'dashboard-phone-ja');
   });
 
@@ -306,7 +333,7 @@ describe.skipIf(!hasChromium)('admin console in Chromium (e2e)', () => {
       .poll(() => progress.getAttribute('value'), { timeout: 30_000 })
       .toBe(String(names.length));
     await page.getByText(`Done for ${names.length} of ${names.length} users.`).waitFor();
-    await expectAccessible(page, 'bulk results (en)');
+    await expectAccessibleInBoth(page, 'bulk results');
     await shot(page, 'bulk', true);
 
     const download = page.waitForEvent('download');
@@ -325,5 +352,35 @@ describe.skipIf(!hasChromium)('admin console in Chromium (e2e)', () => {
     const after = await report();
     for (const name of names)
       expect(after.users.find((u) => u.userName === name)?.invitation?.state).toBe('pending');
+  });
+
+  it('works with the keyboard alone: sign in, open a row action, close the dialog with Escape', async () => {
+    const page = await newPage();
+    await page.goto(`${stack.url}/admin`);
+    // The sign-in field has the focus from the start.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('api-key');
+    await page.keyboard.type(stack.apiKey);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 2, name: 'Users without MFA' }).waitFor();
+
+    const target = 'sato.taro';
+    const exempt = rowOf(page, target).getByRole('button', { name: `Exempt: ${target}` });
+    await exempt.focus();
+    const outline = await page.evaluate(() => {
+      const s = getComputedStyle(document.activeElement as Element);
+      return { style: s.outlineStyle, width: Number.parseFloat(s.outlineWidth) };
+    });
+    expect(outline.style).not.toBe('none');
+    expect(outline.width).toBeGreaterThanOrEqual(2);
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Exempt from MFA' });
+    await dialog.waitFor();
+    // The dialog holds the focus, on its first field.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('exempt-reason');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    // Nothing was written.
+    const tags = await iam.send(new ListUserTagsCommand({ UserName: target }));
+    expect((tags.Tags ?? []).filter((t) => t.Key?.includes('exemption'))).toEqual([]);
   });
 });
