@@ -171,7 +171,7 @@ describe('CreateVirtualMFADevice', () => {
       const error = await sdkError(iam().send(new CreateVirtualMFADeviceCommand(request)));
       expect(error.name).toBe('EntityAlreadyExistsException');
       expect(error.$metadata.httpStatusCode).toBe(409);
-      expect(error.message).toBe('MFA device already exists.');
+      expect(error.message).toBe('MFADevice entity at the same path and name already exists.');
     }
   });
 

@@ -51,6 +51,8 @@ const SEED_BYTES = 40;
 
 const ISSUER = 'Amazon Web Services';
 const INVALID_CODE_MESSAGE = 'Authentication code for device is not valid.';
+/** As a real CloudTrail event records it (docs/iam-facts.md §3 "Virtual MFA devices"). */
+const MFA_NAME_TAKEN = 'MFADevice entity at the same path and name already exists.';
 const ASSIGNMENT_STATUSES = ['Assigned', 'Unassigned', 'Any'] as const;
 
 /** The URI an authenticator app reads from the QR code (label format UNCONFIRMED, see above). */
@@ -124,7 +126,7 @@ export const mfaOperations: OpTable = {
       state.mfaDeviceNames.has(name.toLowerCase()) ||
       state.mfaDevices.has(serialNumber.toLowerCase())
     ) {
-      throw entityAlreadyExists('MFA device already exists.');
+      throw entityAlreadyExists(MFA_NAME_TAKEN);
     }
     if (countVirtualDevices(state) >= VIRTUAL_MFA_DEVICES_PER_ACCOUNT) {
       throw limitExceeded(
@@ -136,7 +138,7 @@ export const mfaOperations: OpTable = {
     const png = await QRCode.toBuffer(otpauthUri(state, name, seed), { type: 'png' });
     // Checked again after the await: another request may have taken the name meanwhile.
     if (state.mfaDeviceNames.has(name.toLowerCase())) {
-      throw entityAlreadyExists('MFA device already exists.');
+      throw entityAlreadyExists(MFA_NAME_TAKEN);
     }
     state.mfaDevices.set(serialNumber.toLowerCase(), {
       kind: 'virtual',
