@@ -6,12 +6,14 @@
 //   PasswordLastUsed (`no_information` when a password was never used, `N/A` without a password).
 // - MFA: `mfa_active` is true when the user has any enabled device. The root user has no
 //   devices in this emulator, so root's `mfa_active` is always false.
-// - Access keys: the state keeps only which long-term key belongs to which user, not its status,
-//   creation date or last use. A known key counts as active; its `last_rotated` is the user's
-//   creation date (an approximation: real reports give the key's creation date); last-used
-//   columns are `N/A`, as for a real key that was never used.
+// - Access keys: numbered in creation order; `access_key_N_active` is the key's status and
+//   `last_rotated` its creation date (for seeded keys, which have none, the user's creation
+//   date). Last use is not tracked, so the last-used columns are `N/A`, as for a real key that
+//   was never used.
 // - Signing certificates do not exist here: `cert_N_active` false, `cert_N_last_rotated` N/A.
 
+import { keyCreateDate } from './ops/access-keys.ts';
+import { byKey } from './paginate.ts';
 import type { AccessKeyRecord, AccountState, UserRecord } from './state.ts';
 import { rootArn } from './state.ts';
 
@@ -67,7 +69,8 @@ const NO_CERTS = ['false', NA, 'false', NA];
 
 function keyColumns(key: AccessKeyRecord | undefined, user: UserRecord): string[] {
   if (key === undefined) return NO_KEY;
-  return ['true', reportDate(user.createDate), NA, NA, NA];
+  const active = (key.status ?? 'Active') === 'Active';
+  return [String(active), reportDate(keyCreateDate(key, user)), NA, NA, NA];
 }
 
 function rootRow(state: AccountState): string {
@@ -123,6 +126,11 @@ export function buildCredentialReportCsv(state: AccountState): string {
     if (list) list.push(key);
     else keysByUser.set(key.user, [key]);
   }
+  const byCreation = byKey((k: AccessKeyRecord) => {
+    const user = state.users.get(k.user ?? '');
+    return `${(user ? keyCreateDate(k, user) : new Date(0)).toISOString()} ${k.accessKeyId}`;
+  });
+  for (const list of keysByUser.values()) list.sort(byCreation);
   const names = [...state.users.keys()].sort();
   const lines = [CREDENTIAL_REPORT_HEADER, rootRow(state)];
   for (const name of names) {

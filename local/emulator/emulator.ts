@@ -166,11 +166,12 @@ export class Emulator {
     }
 
     try {
+      const caller = this.callerOf(request.authorization);
       const result = await handler({
         state: this.state,
         params: new Params(params, table === stsOperations ? 'sts' : 'iam'),
         now: this.now(),
-        caller: this.callerOf(request.authorization),
+        caller,
         settings: this.settings,
         sessions: this.sessions,
       });
@@ -200,6 +201,15 @@ export class Emulator {
       if (session) return session;
       const key = this.state.accessKeys.get(keyId);
       const user = key?.user === undefined ? undefined : this.state.users.get(key.user);
+      // AWS refuses a deactivated key as it does an unknown one (docs/iam-facts.md §3
+      // "Access keys"); unknown keys still act as root here, so tests need no setup.
+      if (key?.status === 'Inactive') {
+        throw new AwsError(
+          'InvalidClientTokenId',
+          403,
+          'The security token included in the request is invalid.',
+        );
+      }
       if (key && user) return { kind: 'user', user, key };
     }
     return { kind: 'root' };

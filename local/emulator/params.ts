@@ -31,6 +31,7 @@ export const shapes = {
   // serial for the default path stays within 256 (UNCONFIRMED exact limit).
   virtualMfaDeviceName: { min: 1, max: 226, pattern: NAME },
   serialNumber: { min: 9, max: 256, pattern: '[\\w+=/:,.@-]+' },
+  accessKeyId: { min: 16, max: 128, pattern: '[\\w]+' },
   authenticationCode: { min: 6, max: 6, pattern: '[\\d]+' },
   pathPrefix: { min: 1, max: 512, pattern: '\\u002F[\\u0021-\\u007F]*' },
   marker: { min: 1, max: 320, pattern: '[\\u0020-\\u00FF]+' },
@@ -161,9 +162,22 @@ export class Params {
     return lower === 'true';
   }
 
-  enumValue<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+  enumValue<T extends string>(name: string, allowed: readonly T[], required: true): T;
+  enumValue<T extends string>(name: string, allowed: readonly T[], required?: false): T | undefined;
+  enumValue<T extends string>(
+    name: string,
+    allowed: readonly T[],
+    required = false,
+  ): T | undefined {
     const value = this.raw.get(name);
-    if (value === null) return undefined;
+    if (value === null) {
+      if (required)
+        this.problem(
+          `Value null at '${memberName(name)}' failed to satisfy constraint: Member must not be null`,
+        );
+      // Only read after done(), which throws when a required member is missing.
+      return required ? allowed[0] : undefined;
+    }
     if (!(allowed as readonly string[]).includes(value)) {
       this.problem(
         `${this.typeSubject(memberName(name), value, 64)} Member must satisfy enum value set: [${allowed.join(', ')}]`,

@@ -71,10 +71,16 @@ export interface CredentialReport {
   csv: string;
 }
 
+export type AccessKeyStatus = 'Active' | 'Inactive';
+
 export interface AccessKeyRecord {
   accessKeyId: string;
   /** Lower-cased user name, or undefined for a session of the root user. */
   user?: string;
+  /** Absent means Active: seeded keys and keys put into the state by tests are active. */
+  status?: AccessKeyStatus;
+  /** When CreateAccessKey made it; absent for seeded keys, which date from their user. */
+  createDate?: Date;
 }
 
 export interface AccountState {
@@ -187,6 +193,6 @@ export function stateFromJson(json: AccountStateJson): AccountState {
       readyAt: date(json.credentialReport.readyAt),
       csv: json.credentialReport.csv,
     },
-    accessKeys: mapOf(json.accessKeys, (k) => k),
+    accessKeys: mapOf(json.accessKeys, (k) => ({ ...k, createDate: optDate(k.createDate) })),
   };
 }

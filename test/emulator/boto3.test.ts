@@ -39,7 +39,9 @@ describe('boto3 against the emulator', () => {
     expect(byAction).toMatchObject({
       CreateVirtualMFADevice: 1,
       EnableMFADevice: 2,
-      GetCallerIdentity: 1,
+      // As root, then with a new access key, then with it deactivated (refused).
+      GetCallerIdentity: 3,
+      CreateAccessKey: 3,
       // Three pages of two users with Filter=User, one of groups, one refused filter.
       GetAccountAuthorizationDetails: 5,
     });

@@ -228,6 +228,40 @@ def main(url):
         400,
     )
 
+    # ---- Access keys ------------------------------------------------------------------------
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    check("create_access_key is an active AKIA key", key["AccessKeyId"].startswith("AKIA") and key["Status"] == "Active", key)
+    check("create_access_key returns a secret once", len(key["SecretAccessKey"]) == 40)
+    as_user = boto3.client(
+        "sts",
+        endpoint_url=url,
+        region_name="us-east-1",
+        config=config,
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+    )
+    signed = as_user.get_caller_identity()["Arn"]
+    check("a new key signs as its user", signed == created["Arn"], signed)
+    second = iam.create_access_key(UserName=user)["AccessKey"]
+    expect_error("a third access key is LimitExceeded 409", lambda: iam.create_access_key(UserName=user), "LimitExceeded", 409)
+    iam.update_access_key(UserName=user, AccessKeyId=key["AccessKeyId"], Status="Inactive")
+    listed_keys = iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
+    check(
+        "list_access_keys shows both keys and their status, without secrets",
+        [(k["AccessKeyId"], k["Status"]) for k in listed_keys]
+        == [(key["AccessKeyId"], "Inactive"), (second["AccessKeyId"], "Active")]
+        and all("SecretAccessKey" not in k for k in listed_keys),
+        listed_keys,
+    )
+    expect_error("an inactive key is refused with InvalidClientTokenId 403", as_user.get_caller_identity, "InvalidClientTokenId", 403)
+    iam.delete_access_key(UserName=user, AccessKeyId=second["AccessKeyId"])
+    expect_error(
+        "delete_access_key of a deleted key is NoSuchEntity 404",
+        lambda: iam.delete_access_key(UserName=user, AccessKeyId=second["AccessKeyId"]),
+        "NoSuchEntity",
+        404,
+    )
+
     # ---- Credential report ------------------------------------------------------------------
     state = iam.generate_credential_report()["State"]
     check("generate_credential_report State", state in ("STARTED", "INPROGRESS", "COMPLETE"), state)
@@ -255,11 +289,14 @@ def main(url):
             check("the user's mfa_active is true", row["mfa_active"] == "true", row["mfa_active"])
             check("the user's arn", row["arn"] == created["Arn"], row["arn"])
             check("the user has no password", row["password_enabled"] == "false", row["password_enabled"])
+            check("the user's inactive key is access_key_1", row["access_key_1_active"] == "false", row["access_key_1_active"])
+            check("the deleted key leaves access_key_2 empty", row["access_key_2_last_rotated"] == "N/A", row["access_key_2_last_rotated"])
 
     # ---- Clean up (also exercises the way back) ---------------------------------------------
     iam.deactivate_mfa_device(UserName=user, SerialNumber=serial)
     check("deactivate_mfa_device leaves no devices", iam.list_mfa_devices(UserName=user)["MFADevices"] == [])
     iam.delete_virtual_mfa_device(SerialNumber=serial)
+    iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
     iam.delete_group_policy(GroupName=group, PolicyName="deny-all")
     iam.remove_user_from_group(GroupName=group, UserName=user)
     iam.delete_group(GroupName=group)

@@ -3,12 +3,15 @@
 // is the emulator's chosen assumption, pinned here so that a change is deliberate.
 
 import {
+  CreateAccessKeyCommand,
   CreateLoginProfileCommand,
   CreateUserCommand,
   CreateVirtualMFADeviceCommand,
+  DeleteAccessKeyCommand,
   EnableMFADeviceCommand,
   GenerateCredentialReportCommand,
   GetCredentialReportCommand,
+  UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
 import type { AccountState, UserRecord } from '../../local/emulator/state.ts';
@@ -352,6 +355,44 @@ describe('the credential report CSV', () => {
       access_key_2_active: 'true',
       access_key_2_last_rotated: reportDate(two.CreateDate as Date),
     });
+  });
+
+  it('follows keys made by CreateAccessKey: creation order, status and creation date', async () => {
+    await createUser('rotating');
+    const { AccessKey: first } = await em.iam.send(
+      new CreateAccessKeyCommand({ UserName: 'rotating' }),
+    );
+    em.running.emulator.clockOffsetMs += 60_000;
+    const { AccessKey: second } = await em.iam.send(
+      new CreateAccessKeyCommand({ UserName: 'rotating' }),
+    );
+    await em.iam.send(
+      new UpdateAccessKeyCommand({
+        UserName: 'rotating',
+        AccessKeyId: first?.AccessKeyId,
+        Status: 'Inactive',
+      }),
+    );
+
+    const [, row] = await freshReport();
+    expect(row).toMatchObject({
+      user: 'rotating',
+      access_key_1_active: 'false',
+      access_key_1_last_rotated: reportDate(first?.CreateDate as Date),
+      access_key_2_active: 'true',
+      access_key_2_last_rotated: reportDate(second?.CreateDate as Date),
+      access_key_2_last_used_date: 'N/A',
+    });
+  });
+
+  it('shows no key once the user has deleted it', async () => {
+    await createUser('tidy');
+    const { AccessKey } = await em.iam.send(new CreateAccessKeyCommand({ UserName: 'tidy' }));
+    await em.iam.send(
+      new DeleteAccessKeyCommand({ UserName: 'tidy', AccessKeyId: AccessKey?.AccessKeyId }),
+    );
+    const [, row] = await freshReport();
+    expect(row).toMatchObject({ access_key_1_active: 'false', access_key_1_last_rotated: 'N/A' });
   });
 
   it('lists users sorted by name after the root row', async () => {

@@ -1,5 +1,6 @@
 // Every IAM action the emulator answers, by name.
 
+import { accessKeyOperations } from './access-keys.ts';
 import { accountOperations } from './account.ts';
 import { authorizationDetailsOperations } from './authorization-details.ts';
 import { credentialReportOperations } from './credential-report.ts';
@@ -10,6 +11,7 @@ import { userOperations } from './users.ts';
 
 export const iamOperations: OpTable = {
   ...userOperations,
+  ...accessKeyOperations,
   ...groupOperations,
   ...mfaOperations,
   ...credentialReportOperations,
