@@ -333,7 +333,7 @@ describe('POST /v1/invitations/bulk', () => {
         });
       return original(request);
     };
-    const app = f.newApp({ requestBudgetMs: 3_000, retryDelays: RETRY_DELAYS });
+    const app = f.newApp({ requestBudgetMs: 8_000, retryDelays: RETRY_DELAYS });
     const out = await h.results(await h.bulk({ userNames: ['a', 'b', 'c'] }, app));
     Reflect.deleteProperty(emulator, 'handle');
     emulator.faults.configure({});
