@@ -69,13 +69,22 @@ function applyLang(lang: Lang): void {
   if (expiresAt) say($('expiry-text'), 'intro.expires', { time: formatTime(expiresAt) });
 }
 
-/** A moment in the page's language (in the browser's own variant of it), to the minute. */
+/**
+ * A moment in the page's language (in the browser's own variant of it), to the minute, in the
+ * browser's time zone and naming it ("2026年12月4日 21:00 JST", "Dec 4, 2026, 9:00 PM GMT+9"):
+ * a link may be sent across time zones. dateStyle/timeStyle cannot be combined with
+ * timeZoneName, hence the explicit fields.
+ */
 function formatTime(iso: string): string {
   const lang = currentLang();
   const locale = navigator.languages.find((l) => l.toLowerCase().startsWith(lang)) ?? lang;
   return new Intl.DateTimeFormat(locale, {
-    dateStyle: 'long',
-    timeStyle: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZoneName: 'short',
   }).format(new Date(iso));
 }
 
@@ -145,6 +154,17 @@ function show(section: 'invalid' | 'enroll' | 'done'): void {
   $('main').focus();
 }
 
+/**
+ * The success screen: its heading takes the focus, so a screen reader announces it, and is
+ * scrolled into view (the page was scrolled down to the form, which is now gone).
+ */
+function showSuccess(): void {
+  show('done');
+  const heading = $('done-title');
+  heading.focus({ preventScroll: true });
+  heading.scrollIntoView({ block: 'start' });
+}
+
 function showInvalid(key: MessageKey = 'invalid.body'): void {
   say($('invalid-message'), key);
   show('invalid');
@@ -154,26 +174,33 @@ function showDone(result: Enrolled): void {
   say($('done-text'), 'done.body', { user: userName });
   const link = $<HTMLAnchorElement>('console-link');
   link.href = result.next.consoleSignInUrl;
-  link.textContent = result.next.consoleSignInUrl;
-  $('cli-command').replaceChildren(...commandWords(result.next.cliCommand));
-  $('serial').textContent = result.next.mfaSerialNumber;
+  link.replaceChildren(...breakable(result.next.consoleSignInUrl));
+  $('cli-command').replaceChildren(...breakable(result.next.cliCommand));
+  $('serial').replaceChildren(...breakable(result.next.mfaSerialNumber));
   // Nothing more to do with the link: forget it.
   sessionStorage.removeItem(TOKEN_KEY);
-  show('done');
+  showSuccess();
 }
 
 /**
- * A shell command as words that wrap only at the spaces between them (never at the hyphens
- * inside `--token-code`); a word too long for a phone (the ARN) may wrap anywhere. The text
- * is unchanged, so it copies exactly.
+ * An ARN, URL or command that may wrap only at its spaces and after a `/` or `:`, never at a
+ * hyphen (`onboarding-\ntanaka` or `-\n-token-code` read as part of the text): each piece is
+ * an unbreakable span (.unbreakable > span in styles.css) and a <wbr> follows each `/` and `:`.
+ * The text is unchanged, so it copies exactly.
  */
-function commandWords(command: string): (Node | string)[] {
-  return command.split(' ').flatMap((word, i) => {
-    const span = document.createElement('span');
-    span.className = word.length > 24 ? 'long-word' : 'word';
-    span.textContent = word;
-    return i === 0 ? [span] : [' ', span];
-  });
+function breakable(text: string): Node[] {
+  return text
+    .split(/(?<=[/:])(?![/:])|(?= )|(?<= )/)
+    .filter((piece) => piece !== '')
+    .flatMap((piece, i, pieces): Node[] => {
+      if (piece === ' ') return [document.createTextNode(' ')];
+      const span = document.createElement('span');
+      span.textContent = piece;
+      const next = pieces[i + 1];
+      return next !== undefined && next !== ' ' && /[/:]$/.test(piece)
+        ? [span, document.createElement('wbr')]
+        : [span];
+    });
 }
 
 function showEnroll(status: EnrollmentStatus): void {
@@ -257,11 +284,24 @@ async function submitCodes(event: SubmitEvent): Promise<void> {
     if (e.status === 401) return showInvalid('invalid.used');
     say(errorEl, errorMessage(e), { n: e.attemptsRemaining ?? 0 });
     form.reset();
-    $('code1').focus();
+    $('code1').focus({ preventScroll: true });
+    // The message pushes the button down: keep the fields, the message and the button in view
+    // (on a phone the form fits the screen; focusing alone would show only the first field),
+    // and the button above all (if the form ever outgrows the screen).
+    form.scrollIntoView({ block: 'nearest' });
+    submit.scrollIntoView({ block: 'nearest' });
   } finally {
     submit.disabled = false;
     say(submit, 'codes.submit');
   }
+}
+
+/** Copies text and says so in the status next to the button. */
+function copy(text: string, status: HTMLElement): void {
+  navigator.clipboard
+    .writeText(text)
+    .then(() => say(status, 'scan.copied'))
+    .catch(() => clear(status));
 }
 
 /** Already enrolled (maybe the group step failed earlier): finish the remaining steps. */
@@ -290,12 +330,15 @@ async function start(): Promise<void> {
   $('show-qr').addEventListener('click', () => void createDevice());
   $<HTMLFormElement>('codes-form').addEventListener('submit', (e) => void submitCodes(e));
   $('copy-secret').addEventListener('click', () => {
-    if (!device) return;
-    navigator.clipboard
-      .writeText(device.secret)
-      .then(() => say($('copy-status'), 'scan.copied'))
-      .catch(() => clear($('copy-status')));
+    if (device) copy(device.secret, $('copy-status'));
   });
+  // The success screen's copy buttons: each copies the text of the element it names.
+  for (const button of document.querySelectorAll<HTMLButtonElement>('[data-copy]')) {
+    button.addEventListener('click', () => {
+      const status = button.nextElementSibling as HTMLElement;
+      copy($(button.dataset.copy ?? '').textContent ?? '', status);
+    });
+  }
   for (const id of ['code1', 'code2']) {
     $(id).addEventListener('input', (e) => {
       // Digits only: a pasted "123 456" (as some apps show codes) becomes "123456".

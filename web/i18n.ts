@@ -59,7 +59,10 @@ const en = {
     'Access keys alone are refused until you use MFA. Get a temporary session with a current code from the app:',
   'done.cliAfter':
     'Then use the AccessKeyId, SecretAccessKey and SessionToken it returns (for example as AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN). The session lasts 12 hours by default.',
-  'done.serial': 'Your MFA device:',
+  'done.serial': 'The ARN of your MFA device:',
+  'done.copyUrl': 'Copy the sign-in URL',
+  'done.copyCommand': 'Copy the command',
+  'done.copySerial': 'Copy the MFA device ARN',
   'done.finishing': 'Finishing the setup…',
 };
 
@@ -70,61 +73,66 @@ const ja: Record<Key, string> = {
   loading: '読み込み中…',
   'invalid.title': 'このリンクは使用できません',
   'invalid.body':
-    '有効期限が切れたか、すでに使用されたか、新しいリンクに置き換えられた可能性があります。送信者に新しいリンクを依頼してください。',
+    '有効期限が切れているか、すでに使用されているか、新しいリンクに置き換えられている可能性があります。リンクを送った担当者に、新しいリンクを依頼してください。',
   'invalid.used':
-    'このリンクは使用済みです。設定を完了したばかりであれば MFA デバイスは有効になっています。AWS マネジメントコンソールにサインインしてください。',
-  'intro.title': '多要素認証 (MFA) を設定します',
-  'intro.body': 'AWS アカウント {account} の IAM ユーザー {user} に MFA を設定します。',
-  'intro.expires': 'このリンクの有効期限: {time}',
+    'このリンクはすでに使用されています。設定を完了したばかりの場合は、MFA デバイスは有効になっています。その MFA デバイスを使って AWS マネジメントコンソールにサインインしてください。',
+  'intro.title': '多要素認証 (MFA) を設定する',
+  'intro.body':
+    'AWS アカウント {account} の IAM ユーザー {user} に、仮想 MFA デバイスを設定します。',
+  'intro.expires': 'このリンクの有効期限は {time} です。',
   'app.title': '認証アプリをインストールする',
   'app.body':
-    'スマートフォンに次のいずれかの認証アプリをインストールしてください (インストール済みなら不要です)。',
-  'app.next': 'アプリを用意しました — QR コードを表示',
+    'スマートフォンに、次のいずれかの認証アプリをインストールしてください。インストール済みの場合は、そのまま次に進んでください。',
+  'app.next': 'QR コードを表示する',
   'scan.title': 'QR コードを読み取る',
-  'scan.body': 'アプリでアカウントを追加し、この QR コードを読み取ってください。',
+  'scan.body': '認証アプリでアカウントを追加し、この QR コードを読み取ってください。',
   'scan.qrLabel': '新しい仮想 MFA デバイスの QR コード',
-  'scan.openApp': 'このスマートフォンで設定する場合: 認証アプリで開く',
-  'scan.manual': '読み取れない場合はキーを入力してください',
+  'scan.openApp': 'このスマートフォンの認証アプリで開く',
+  'scan.manual': 'QR コードを読み取れない場合は、シークレットキーを入力してください',
   'scan.manualBody':
-    'アプリで「セットアップキーを入力」を選び、時間ベースを選んで次のキーを入力します。',
+    '認証アプリで「セットアップキーを入力」を選び、キーの種類に「時間ベース」を選んでから、次のキーを入力してください。',
   'scan.copy': 'コピー',
   'scan.copied': 'コピーしました',
-  'codes.title': '連続する 2 つのコードを入力する',
+  'codes.title': '連続する 2 つの MFA コードを入力する',
   'codes.body':
-    'アプリに表示されたコードを入力し、コードが切り替わるのを待ってから (最大 30 秒)、新しいコードを入力してください。',
+    '認証アプリに表示されている MFA コードを入力してください。コードが切り替わるまで (最大 30 秒) 待ってから、次のコードを入力してください。',
   'codes.code1': 'MFA コード 1',
   'codes.code2': 'MFA コード 2 (切り替わった後のコード)',
   'codes.submit': 'MFA を有効にする',
   'codes.working': '有効にしています…',
-  'codes.format': 'コードはそれぞれ 6 桁の数字です。',
+  'codes.format': 'MFA コードは、それぞれ 6 桁の数字で入力してください。',
   'codes.same':
-    '2 つのコードは異なる必要があります。アプリのコードが切り替わるまでお待ちください。',
+    '2 つの MFA コードが同じです。認証アプリのコードが切り替わるまで待ってから、新しいコードを入力してください。',
   'codes.invalid':
-    'コードが受け付けられませんでした。新しいコードが表示されるのを待ち、連続する 2 つのコードを入力してください。残り回数: {n}',
-  'codes.locked':
-    '誤ったコードの入力が多すぎます。新しいオンボーディングリンクを依頼してください。',
-  'error.already': 'すでに MFA デバイスが設定されています。これ以上の設定は不要です。',
+    'MFA コードが正しくありません。新しいコードが表示されるまで待ってから、連続する 2 つのコードを入力してください (残り {n} 回)。',
+  'codes.locked': '誤った MFA コードの入力が上限に達しました。新しいリンクを依頼してください。',
+  'error.already': 'MFA デバイスはすでに設定されています。これ以上の操作は必要ありません。',
   'error.restart':
-    '別のタブまたは再読み込みで設定がやり直されました。このページを再読み込みして続けてください。',
-  'error.busy': 'AWS が混み合っています。数秒待ってからもう一度お試しください。',
-  'error.network': 'サーバーに接続できませんでした。接続を確認してもう一度お試しください。',
-  'error.userGone': 'IAM ユーザーが存在しません。管理者に連絡してください。',
+    'この画面での設定は、別のタブなどで始めた新しい設定に置き換えられています。ページを再読み込みしてから、設定を続けてください。',
+  'error.busy': 'AWS が混み合っています。数秒待ってから、もう一度お試しください。',
+  'error.network':
+    'サーバーに接続できませんでした。ネットワーク接続を確認してから、もう一度お試しください。',
+  'error.userGone': 'この IAM ユーザーは削除されています。管理者にお問い合わせください。',
   'error.askAdmin':
-    'このリンクでは MFA デバイスを設定できません。管理者に新しいオンボーディングリンクを依頼してください。',
-  'error.generic': '問題が発生しました。ページを再読み込みしてもう一度お試しください。',
+    'このリンクでは MFA デバイスを設定できません。管理者に新しいリンクを依頼してください。',
+  'error.generic': '問題が発生しました。ページを再読み込みしてから、もう一度お試しください。',
   'done.title': 'MFA の設定が完了しました',
-  'done.body': '{user} の MFA デバイスが有効になりました。',
+  'done.body': 'IAM ユーザー {user} の仮想 MFA デバイスが有効になりました。',
   'done.consoleTitle': 'AWS マネジメントコンソールにサインインする',
   'done.signOut':
-    'サインイン中の場合はいったんサインアウトし、もう一度サインインしてください。MFA でサインインするまでは、MFA デバイスの管理以外の操作はできません。',
-  'done.consoleLink': 'サインインページ:',
-  'done.consoleCode': 'パスワードの後に、認証アプリに表示された MFA コードを入力します。',
-  'done.cliTitle': 'AWS CLI を MFA で使う',
+    'AWS マネジメントコンソールにサインインしている場合は、いったんサインアウトしてから、もう一度サインインしてください。MFA を使ってサインインするまでは、MFA デバイスの管理以外の操作はできません。',
+  'done.consoleLink': '次の URL からサインインしてください。',
+  'done.consoleCode':
+    'パスワードを入力した後に、認証アプリに表示されている MFA コードを入力してください。',
+  'done.cliTitle': 'AWS CLI で MFA を使用する',
   'done.cliBody':
-    'MFA を使うまではアクセスキーだけの操作は拒否されます。認証アプリの現在のコードを使って一時的なセッションを取得してください。',
+    'MFA を使用するまでは、アクセスキーだけを使った操作は拒否されます。認証アプリに表示されている現在の MFA コードを使って、次のコマンドで一時的な認証情報を取得してください。',
   'done.cliAfter':
-    '返された AccessKeyId、SecretAccessKey、SessionToken を使います (例: AWS_ACCESS_KEY_ID、AWS_SECRET_ACCESS_KEY、AWS_SESSION_TOKEN に設定)。セッションの有効期間は既定で 12 時間です。',
-  'done.serial': 'あなたの MFA デバイス:',
+    '返された AccessKeyId、SecretAccessKey、SessionToken を、環境変数 AWS_ACCESS_KEY_ID、AWS_SECRET_ACCESS_KEY、AWS_SESSION_TOKEN などに設定して使用してください。セッションの有効期間は、デフォルトで 12 時間です。',
+  'done.serial': 'MFA デバイスの ARN:',
+  'done.copyUrl': 'サインイン URL をコピー',
+  'done.copyCommand': 'コマンドをコピー',
+  'done.copySerial': 'MFA デバイスの ARN をコピー',
   'done.finishing': '設定を完了しています…',
 };
 

@@ -34,7 +34,7 @@ const jsQR = jsQRModule.default;
 const SCREENSHOTS = 'test-results/e2e';
 const PHONE = { width: 390, height: 844 };
 const INTRO_EN = 'Set up multi-factor authentication (MFA)';
-const INTRO_JA = '多要素認証 (MFA) を設定します';
+const INTRO_JA = '多要素認証 (MFA) を設定する';
 
 interface Device {
   uri: string;
@@ -85,7 +85,10 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
     await stack?.stop();
   });
 
-  async function newPage(locale: 'en-US' | 'ja-JP' = 'en-US'): Promise<Page> {
+  async function newPage(
+    locale: 'en-US' | 'ja-JP' = 'en-US',
+    options: { timezoneId?: string; permissions?: string[] } = {},
+  ): Promise<Page> {
     context = await browser.newContext({
       viewport: PHONE,
       deviceScaleFactor: 2,
@@ -93,6 +96,7 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
       hasTouch: true,
       locale,
       colorScheme: 'light',
+      ...options,
     });
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
@@ -141,6 +145,103 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
     return { uri: decoded.data, secret: secret as string };
   }
 
+  /**
+   * The element is wholly on the phone's screen and nothing covers or clips any part of it: the
+   * points just inside each edge hit the element itself (or a child), not a neighbour or the
+   * page behind a clipping container.
+   */
+  async function expectFullyInView(page: Page, selector: string): Promise<void> {
+    const seen = await page.locator(selector).evaluate((el) => {
+      const box = el.getBoundingClientRect();
+      // Just inside the middle of each edge (the corners may be rounded off), and the centre.
+      const middle = { x: (box.left + box.right) / 2, y: (box.top + box.bottom) / 2 };
+      const points = [
+        [middle.x, box.top + 2],
+        [box.right - 2, middle.y],
+        [middle.x, box.bottom - 2],
+        [box.left + 2, middle.y],
+        [middle.x, middle.y],
+      ] as const;
+      return {
+        box: { top: box.top, left: box.left, bottom: box.bottom, right: box.right },
+        viewport: { width: innerWidth, height: innerHeight },
+        pointsHit: points.map(([x, y]) => {
+          const hit = document.elementFromPoint(x, y);
+          return hit !== null && (hit === el || el.contains(hit))
+            ? true
+            : `${hit?.tagName}#${hit?.id} at ${x},${y}`;
+        }),
+        // Text cut off inside the element itself.
+        overflows: el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight,
+      };
+    });
+    expect(seen.box.top, `${selector} top`).toBeGreaterThanOrEqual(0);
+    expect(seen.box.left, `${selector} left`).toBeGreaterThanOrEqual(0);
+    expect(seen.box.bottom, `${selector} bottom`).toBeLessThanOrEqual(seen.viewport.height);
+    expect(seen.box.right, `${selector} right`).toBeLessThanOrEqual(seen.viewport.width);
+    expect(seen.pointsHit, `${selector} edges and centre`).toEqual([true, true, true, true, true]);
+    expect(seen.overflows, `${selector} clips its own text`).toBe(false);
+  }
+
+  /** The success heading has the focus (so a screen reader reads it) and is on the screen. */
+  async function expectSuccessAnnounced(page: Page, title: string): Promise<void> {
+    const heading = page.getByRole('heading', { level: 1, name: title });
+    expect(await heading.evaluate((el) => el === document.activeElement)).toBe(true);
+    await expectFullyInView(page, '#done-title');
+  }
+
+  /**
+   * The lines an element's text is laid out in, measured from each character's box: a new
+   * line starts where a character's box sits lower than the previous one's.
+   */
+  async function renderedLines(page: Page, selector: string): Promise<string[]> {
+    return page.locator(selector).evaluate((el) => {
+      const lines: { top: number; text: string }[] = [];
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      const range = document.createRange();
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.textContent ?? '';
+        for (let i = 0; i < text.length; i++) {
+          range.setStart(node, i);
+          range.setEnd(node, i + 1);
+          const rect = [...range.getClientRects()].find((r) => r.width > 0);
+          const last = lines.at(-1);
+          if (!rect || !last || rect.top <= last.top + 1) {
+            if (last) last.text += text[i];
+            else lines.push({ top: rect?.top ?? 0, text: text[i] as string });
+          } else {
+            lines.push({ top: rect.top, text: text[i] as string });
+          }
+        }
+      }
+      return lines.map((l) => l.text);
+    });
+  }
+
+  /** The text wraps (at phone width, unless `mayFit`) only at a space or after a `/` or `:`. */
+  async function expectBreaksOnlyAtSlashColonOrSpace(
+    page: Page,
+    selector: string,
+    text: string,
+    { mayFit = false } = {},
+  ): Promise<void> {
+    const lines = await renderedLines(page, selector);
+    expect(lines.join(''), selector).toBe(text);
+    if (!mayFit) {
+      expect(
+        lines.length,
+        `${selector} wraps on a phone: ${JSON.stringify(lines)}`,
+      ).toBeGreaterThan(1);
+    }
+    for (const [i, line] of lines.slice(0, -1).entries()) {
+      const next = lines[i + 1] ?? '';
+      expect(
+        /[/: ]$/.test(line) || next.startsWith(' '),
+        `${selector} breaks after ${JSON.stringify(line)}: ${JSON.stringify(lines)}`,
+      ).toBe(true);
+    }
+  }
+
   async function codeFields(page: Page) {
     return {
       code1: page.getByLabel('First code', { exact: true }),
@@ -164,7 +265,7 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
 
   it('enrolls tanaka.hanako: QR code read off the screen, two codes, IAM updated', async () => {
     const { url } = await stack.issueInvitation('tanaka.hanako');
-    const page = await newPage('en-US');
+    const page = await newPage('en-US', { permissions: ['clipboard-read', 'clipboard-write'] });
     await page.goto(url);
 
     await waitForIntro(page);
@@ -196,6 +297,9 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
 
     const done = page.getByRole('heading', { level: 1, name: 'MFA is set up' });
     await done.waitFor();
+    // Submitting from the bottom of the form: the success heading is on the screen, focused.
+    await expectSuccessAnnounced(page, 'MFA is set up');
+    await page.screenshot({ path: `${SCREENSHOTS}/4-success-viewport.png` });
     await shot(page, '4-success');
     const serial = serialOf('tanaka.hanako');
     const consoleLink = page.getByRole('link', {
@@ -208,6 +312,32 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
       `aws sts get-session-token --serial-number ${serial} --token-code <code>`,
     );
     expect(await page.locator('#serial').textContent()).toBe(serial);
+    // On a phone these wrap, but never at a hyphen ("mfa-\nonboarding" reads as two words).
+    await expectBreaksOnlyAtSlashColonOrSpace(page, '#serial', serial);
+    await expectBreaksOnlyAtSlashColonOrSpace(
+      page,
+      '#cli-command',
+      `aws sts get-session-token --serial-number ${serial} --token-code <code>`,
+    );
+    await expectBreaksOnlyAtSlashColonOrSpace(
+      page,
+      '#console-link',
+      'https://example-corp.signin.aws.amazon.com/console',
+      { mayFit: true },
+    );
+    // Each has a copy button that copies it exactly.
+    const copied = async (name: string) => {
+      await page.getByRole('button', { name }).click();
+      await page.getByRole('status').filter({ hasText: 'Copied' }).first().waitFor();
+      return page.evaluate(() => navigator.clipboard.readText());
+    };
+    expect(await copied('Copy the MFA device ARN')).toBe(serial);
+    expect(await copied('Copy the command')).toBe(
+      `aws sts get-session-token --serial-number ${serial} --token-code <code>`,
+    );
+    expect(await copied('Copy the sign-in URL')).toBe(
+      'https://example-corp.signin.aws.amazon.com/console',
+    );
     await readmeScreenshot(page, 'onboarding-done');
 
     await expectEnrolled('tanaka.hanako', serial);
@@ -222,15 +352,16 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
   it('speaks Japanese to a Japanese browser, and switches to English on request', async () => {
     const userName = await newUser('e2e-ja');
     const { url } = await stack.issueInvitation(userName);
-    const page = await newPage('ja-JP');
+    const page = await newPage('ja-JP', { timezoneId: 'Asia/Tokyo' });
     await page.goto(url);
 
     await waitForIntro(page, INTRO_JA);
     expect(await page.locator('html').getAttribute('lang')).toBe('ja');
     expect(await page.title()).toBe('AWS 多要素認証 (MFA) の設定');
     expect(await page.locator('#intro-text').textContent()).toContain('IAM ユーザー e2e-ja');
+    // The expiry names its time zone: the link may have been sent from another one.
     expect(await page.locator('#expiry-text').textContent()).toMatch(
-      /^このリンクの有効期限: \d{4}年/,
+      /^このリンクの有効期限は \d{4}年\d{1,2}月\d{1,2}日 \d{1,2}:\d{2} JST です。$/,
     );
     const japanese = page.getByRole('button', { name: '日本語' });
     const english = page.getByRole('button', { name: 'English' });
@@ -244,7 +375,9 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
     expect(await english.getAttribute('aria-pressed')).toBe('true');
     expect(await japanese.getAttribute('aria-pressed')).toBe('false');
     // Text filled in from the API and the formatted expiry date follow the switch too.
-    expect(await page.locator('#expiry-text').textContent()).toMatch(/^This link works until /);
+    expect(await page.locator('#expiry-text').textContent()).toMatch(
+      /^This link works until [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s[AP]M GMT\+9\.$/,
+    );
     expect(await page.locator('#expiry-text').textContent()).not.toContain('年');
     expect(await page.title()).toBe('AWS MFA setup');
 
@@ -334,6 +467,10 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
     const alert = page.getByRole('alert').filter({ hasText: 'Those codes were not accepted' });
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/Attempts left: 9\./);
+    // On the phone, the message and the button to try again are both on the screen, whole.
+    await page.screenshot({ path: `${SCREENSHOTS}/wrong-codes-viewport.png` });
+    await expectFullyInView(page, '#codes-error');
+    await expectFullyInView(page, '#submit-codes');
     await shot(page, 'wrong-codes');
     // The QR code is still there (same device), and the focus is back on the first field.
     expect(await readQrCode(page)).toEqual(device);
@@ -347,8 +484,9 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
     await page.keyboard.type(right.code2);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'MFA is set up' }).waitFor();
-    // The success screen takes the focus, so a screen reader starts reading it.
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    // The success heading takes the focus, so a screen reader announces it.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('done-title');
+    await expectSuccessAnnounced(page, 'MFA is set up');
 
     await expectEnrolled(userName, serialOf(userName));
   });
@@ -400,13 +538,17 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
       await page.locator('#submit-codes').click();
       await page.locator('#codes-error').filter({ hasText: /\S/ }).waitFor();
       await check(page, `wrong codes (${lang})`);
+      await expectFullyInView(page, '#submit-codes');
 
       const right = consecutiveCodes(secret);
       await page.locator('#code1').fill(right.code1);
       await page.locator('#code2').fill(right.code2);
       await page.locator('#submit-codes').click();
       await page.getByRole('heading', { level: 1, name: titles.done }).waitFor();
+      await expectSuccessAnnounced(page, titles.done);
       await check(page, `enrolled (${lang})`);
+      const serial = serialOf(userName);
+      await expectBreaksOnlyAtSlashColonOrSpace(page, '#serial', serial);
       await context?.close();
       context = undefined;
     }
