@@ -1,6 +1,8 @@
 // The page's text in Japanese and English. Static text is marked with data-i18n in the HTML;
 // dynamic text uses t(key, values). Japanese follows the wording of AWS's own Japanese docs
-// (多要素認証, 仮想MFAデバイス, 認証アプリ).
+// (多要素認証, 仮想MFAデバイス, 認証アプリ, サインイン, デフォルト), in です/ます throughout, and
+// calls the invitation リンク everywhere. A count is held to its counter word by no-break
+// spaces (\u00a0), so a phone never shows 「残り 9」 and 「回」 on two lines.
 
 import { type Lang, preferredLang, translator } from './lang.ts';
 
@@ -104,7 +106,7 @@ const ja: Record<Key, string> = {
   'codes.same':
     '2 つの MFA コードが同じです。認証アプリのコードが切り替わるまで待ってから、新しいコードを入力してください。',
   'codes.invalid':
-    'MFA コードが正しくありません。新しいコードが表示されるまで待ってから、連続する 2 つのコードを入力してください (残り {n} 回)。',
+    'MFA コードが正しくありません。新しいコードが表示されるまで待ってから、連続する 2 つのコードを入力してください (残り\u00a0{n}\u00a0回)。',
   'codes.locked': '誤った MFA コードの入力が上限に達しました。新しいリンクを依頼してください。',
   'error.already': 'MFA デバイスはすでに設定されています。これ以上の操作は必要ありません。',
   'error.restart':

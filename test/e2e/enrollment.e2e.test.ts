@@ -500,7 +500,13 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
       [
         'en-US',
         'en',
-        { intro: INTRO_EN, invalid: "This link can't be used", done: 'MFA is set up' },
+        {
+          intro: INTRO_EN,
+          invalid: "This link can't be used",
+          wrongCodes:
+            'Those codes were not accepted. Wait for a new code, then enter two consecutive codes. Attempts left: 9.',
+          done: 'MFA is set up',
+        },
       ],
       [
         'ja-JP',
@@ -508,6 +514,8 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
         {
           intro: INTRO_JA,
           invalid: 'このリンクは使用できません',
+          wrongCodes:
+            'MFA コードが正しくありません。新しいコードが表示されるまで待ってから、連続する 2 つのコードを入力してください (残り\u00a09\u00a0回)。',
           done: 'MFA の設定が完了しました',
         },
       ],
@@ -538,7 +546,9 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
       await page.locator('#submit-codes').click();
       await page.locator('#codes-error').filter({ hasText: /\S/ }).waitFor();
       await check(page, `wrong codes (${lang})`);
+      expect(await page.locator('#codes-error').textContent()).toBe(titles.wrongCodes);
       await expectFullyInView(page, '#submit-codes');
+      await page.screenshot({ path: `${SCREENSHOTS}/wrong-codes-viewport-${lang}.png` });
 
       const right = consecutiveCodes(secret);
       await page.locator('#code1').fill(right.code1);
@@ -547,6 +557,7 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
       await page.getByRole('heading', { level: 1, name: titles.done }).waitFor();
       await expectSuccessAnnounced(page, titles.done);
       await check(page, `enrolled (${lang})`);
+      await shot(page, `success-${lang}`);
       const serial = serialOf(userName);
       await expectBreaksOnlyAtSlashColonOrSpace(page, '#serial', serial);
       await context?.close();
