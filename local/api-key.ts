@@ -12,6 +12,8 @@ const SCOPE_HELP: Record<Scope, string> = {
   'compliance:read': 'the report of users without MFA (GET /v1/compliance/*)',
   'exemptions:write': 'exempt a user from MFA, or end it (PUT, DELETE /v1/users/{name}/exemption)',
   'enforcement:write': 'add users to the force-MFA group (POST /v1/force-mfa-group/members)',
+  'mfa:reset':
+    "take a user's MFA devices off and issue a new link (POST /v1/users/{name}/mfa-reset)",
 };
 
 function main(): number {

@@ -10,6 +10,7 @@ export const SCOPES = [
   'compliance:read',
   'exemptions:write',
   'enforcement:write',
+  'mfa:reset',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

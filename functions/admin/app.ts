@@ -22,6 +22,7 @@ import { issueInvitations } from '../invitations/bulk.ts';
 import { revokeInvitation } from '../invitations/invitations.ts';
 import { issueInvitation } from '../invitations/issue.ts';
 import { createLogger, type Logger } from '../logger.ts';
+import { resetMfa } from '../mfa-reset/reset.ts';
 import type { OpenApiDocument } from '../openapi/document.ts';
 import type { Scope } from './api-keys.ts';
 import { type AdminEnv, requireScope } from './auth.ts';
@@ -209,6 +210,47 @@ export function createAdminApp(deps: AdminDeps) {
       until: removed?.until?.toISOString() ?? null,
     });
     return c.body(null, 204);
+  });
+
+  mount(app, route.resetMfa, scoped(route.resetMfa), async (c, { params, json }) => {
+    // As for exemptions, the log keeps the reason's length, not its text: a ticket number is what
+    // an audit needs to find the reason, and free text can carry personal data into the logs.
+    const logger = c.get('logger');
+    const audit = { keyName: c.get('apiKeyName'), userName: params.userName };
+    const reset = await resetMfa(
+      {
+        gateway: c.get('gateway'),
+        config,
+        clock,
+        // One line per device as it comes off: a reset that fails later still leaves the record.
+        onDeactivated: (serialNumber) =>
+          logger.info('admin.mfa_device_deactivated', {
+            ...audit,
+            serialNumber,
+            reasonLength: json.reason.length,
+          }),
+      },
+      params.userName,
+    );
+    logger.info('admin.mfa_reset', {
+      keyName: c.get('apiKeyName'),
+      userName: reset.userName,
+      // The logger takes scalars; serials hold no space.
+      deactivated: reset.deactivated.join(' '),
+      deactivatedCount: reset.deactivated.length,
+      expiresAt: reset.expiresAt.toISOString(),
+      reasonLength: json.reason.length,
+    });
+    return c.json(
+      {
+        userName: reset.userName,
+        url: reset.url,
+        expiresAt: reset.expiresAt.toISOString(),
+        finishOnly: reset.finishOnly,
+        deactivated: reset.deactivated,
+      },
+      201,
+    );
   });
 
   mount(app, route.usersWithoutMfa, scoped(route.usersWithoutMfa), async (c, { query }) => {

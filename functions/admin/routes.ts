@@ -18,6 +18,8 @@ import {
   invitationRequest,
   invitationResponse,
   meResponse,
+  mfaResetRequest,
+  mfaResetResponse,
   userPathParams,
   userStatusResponse,
 } from './schemas.ts';
@@ -113,6 +115,25 @@ export const adminRoutes = {
       204: { description: 'Removed, or there was none' },
       400: { description: 'Bad user name' },
       404: { description: NOT_MANAGED },
+      503: { description: BUSY },
+    },
+  },
+  resetMfa: {
+    method: 'POST',
+    path: '/v1/users/{userName}/mfa-reset',
+    summary: "Replace a user's lost MFA device: take every device off and issue a new link",
+    description:
+      "Revokes the current link, deactivates every MFA device of the user (the one this service made is deleted; a virtual device made elsewhere stays, unassigned), adds the user to the force-MFA group (until they enroll again they can do nothing but set up MFA) and issues a new onboarding link as `POST /v1/invitations` does. Idempotent: a repeat deactivates nothing more and answers with a new link (the earlier one stops working). Audited in the log (the key, the user, the serials, the reason's length).",
+    auth: { apiKey: 'mfa:reset' },
+    request: { params: userPathParams, json: mfaResetRequest },
+    responses: {
+      201: { description: 'The devices taken off, and the new link', json: mfaResetResponse },
+      400: { description: 'Bad input (a reason of 1–200 characters)' },
+      404: { description: NOT_MANAGED },
+      409: {
+        description:
+          'exempt (in the force-MFA group it could do nothing: end the exemption first), force_mfa_group_missing, mfa_reenabled (a device kept being enabled meanwhile; retry), too_many_tags',
+      },
       503: { description: BUSY },
     },
   },

@@ -120,6 +120,28 @@ export const exemption = v.strictObject({
   until: v.nullable(isoDateTime()),
 });
 
+export const mfaResetRequest = v.strictObject({
+  reason: v.pipe(
+    v.string(),
+    v.trim(),
+    v.minLength(1),
+    v.maxLength(200),
+    v.description(
+      'Why the devices are taken off (1–200 characters, any language; e.g. the help-desk ticket). Only its length is logged',
+    ),
+  ),
+});
+
+export const mfaResetResponse = v.strictObject({
+  ...invitationResponse.entries,
+  deactivated: v.pipe(
+    v.array(v.string()),
+    v.description(
+      'Serial numbers of the devices this call took off the user (empty on a repeat: they were gone)',
+    ),
+  ),
+});
+
 export const complianceResponse = v.strictObject({
   accountId: v.string(),
   generatedAt: isoDateTime(),
@@ -313,6 +335,7 @@ export const meResponse = v.strictObject({
 export type HistoryResponse = v.InferOutput<typeof historyResponse>;
 export type Exemption = v.InferOutput<typeof exemption>;
 export type ExemptionRequest = v.InferOutput<typeof exemptionRequest>;
+export type MfaResetResponse = v.InferOutput<typeof mfaResetResponse>;
 export type BulkInvitationResponse = v.InferOutput<typeof bulkInvitationResponse>;
 export type EnforcementResponse = v.InferOutput<typeof enforcementResponse>;
 export type MeResponse = v.InferOutput<typeof meResponse>;

@@ -5,6 +5,7 @@
 import {
   AddUserToGroupCommand,
   CreateVirtualMFADeviceCommand,
+  DeactivateMFADeviceCommand,
   DeleteVirtualMFADeviceCommand,
   EnableMFADeviceCommand,
   GetUserCommand,
@@ -175,6 +176,13 @@ export class IamGateway {
           }),
         ),
       { retryUnknownOutcome: false, beforeRetry },
+    );
+  }
+
+  /** Takes a device of any type off the user (a virtual one goes back to unassigned). */
+  async deactivateMfaDevice(userName: string, serialNumber: string): Promise<void> {
+    await this.caller.send('DeactivateMFADevice', (iam) =>
+      iam.send(new DeactivateMFADeviceCommand({ UserName: userName, SerialNumber: serialNumber })),
     );
   }
 

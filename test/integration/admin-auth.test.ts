@@ -36,6 +36,13 @@ const ROUTES = [
     body: { userNames: ['tanaka.hanako'] },
     ok: 200,
   },
+  {
+    scope: 'mfa:reset',
+    method: 'POST',
+    path: '/v1/users/tanaka.hanako/mfa-reset',
+    body: { reason: 'スマートフォン紛失 (ticket 42)' },
+    ok: 201,
+  },
 ] as const;
 
 describe('admin API authentication', () => {
@@ -48,6 +55,7 @@ describe('admin API authentication', () => {
     f.keys.complianceRead,
     f.keys.exemptionsWrite,
     f.keys.enforcementWrite,
+    f.keys.mfaReset,
   ];
 
   describe('without a valid key', () => {

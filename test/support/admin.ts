@@ -33,6 +33,7 @@ export interface TestKeys {
   complianceRead: TestKey;
   exemptionsWrite: TestKey;
   enforcementWrite: TestKey;
+  mfaReset: TestKey;
 }
 
 export interface AdminOptions {
@@ -110,6 +111,7 @@ export function testKeys(): TestKeys {
     complianceRead: testKey('compliance-bot', ['compliance:read']),
     exemptionsWrite: testKey('exemptions-admin', ['exemptions:write']),
     enforcementWrite: testKey('enforcer', ['enforcement:write']),
+    mfaReset: testKey('help-desk', ['mfa:reset']),
   };
 }
 
