@@ -32,6 +32,12 @@ export const shapes = {
   virtualMfaDeviceName: { min: 1, max: 226, pattern: NAME },
   serialNumber: { min: 9, max: 256, pattern: '[\\w+=/:,.@-]+' },
   accessKeyId: { min: 16, max: 128, pattern: '[\\w]+' },
+  roleName: { min: 1, max: 64, pattern: NAME },
+  roleDescription: {
+    min: 0,
+    max: 1000,
+    pattern: '[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*',
+  },
   authenticationCode: { min: 6, max: 6, pattern: '[\\d]+' },
   pathPrefix: { min: 1, max: 512, pattern: '\\u002F[\\u0021-\\u007F]*' },
   marker: { min: 1, max: 320, pattern: '[\\u0020-\\u00FF]+' },

@@ -83,6 +83,20 @@ export interface AccessKeyRecord {
   createDate?: Date;
 }
 
+export interface RoleRecord {
+  roleName: string;
+  roleId: string;
+  path: string;
+  arn: string;
+  createDate: Date;
+  /** The trust policy as sent (JSON text); AssumeRole evaluates it (trust-policy.ts). */
+  assumeRolePolicyDocument: string;
+  description?: string;
+  /** Longest session AssumeRole may grant, in seconds (3600 to 43200). */
+  maxSessionDuration: number;
+  tags: Tag[];
+}
+
 export interface AccountState {
   accountId: string;
   createDate: Date;
@@ -96,6 +110,8 @@ export interface AccountState {
   credentialReport?: CredentialReport;
   /** Long-term keys that identify a caller; unknown keys act as the root user. */
   accessKeys: Map<string, AccessKeyRecord>;
+  /** Keyed by lower-cased role name. */
+  roles: Map<string, RoleRecord>;
 }
 
 export function createAccountState(accountId = DEFAULT_ACCOUNT_ID, now = new Date()): AccountState {
@@ -108,6 +124,7 @@ export function createAccountState(accountId = DEFAULT_ACCOUNT_ID, now = new Dat
     mfaDevices: new Map(),
     mfaDeviceNames: new Set(),
     accessKeys: new Map(),
+    roles: new Map(),
   };
 }
 
@@ -126,6 +143,8 @@ export const groupArn = (accountId: string, path: string, name: string) =>
   `arn:aws:iam::${accountId}:group${path}${name}`;
 export const mfaArn = (accountId: string, path: string, name: string) =>
   `arn:aws:iam::${accountId}:mfa${path}${name}`;
+export const roleArn = (accountId: string, path: string, name: string) =>
+  `arn:aws:iam::${accountId}:role${path}${name}`;
 export const rootArn = (accountId: string) => `arn:aws:iam::${accountId}:root`;
 
 // ---- JSON form (save/load) -------------------------------------------------------------
@@ -194,5 +213,7 @@ export function stateFromJson(json: AccountStateJson): AccountState {
       csv: json.credentialReport.csv,
     },
     accessKeys: mapOf(json.accessKeys, (k) => ({ ...k, createDate: optDate(k.createDate) })),
+    // State files saved before roles existed have none.
+    roles: mapOf(json.roles ?? {}, (r) => ({ ...r, createDate: date(r.createDate) })),
   };
 }

@@ -4,6 +4,7 @@
 // change is deliberate.
 
 import {
+  CreateRoleCommand,
   CreateUserCommand,
   CreateVirtualMFADeviceCommand,
   EnableMFADeviceCommand,
@@ -17,7 +18,7 @@ import {
   type GetSessionTokenCommandInput,
   type STSClient,
 } from '@aws-sdk/client-sts';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AccountState } from '../../local/emulator/state.ts';
 import { TOTP_STEP_SECONDS, totpCode, totpStep } from '../../local/emulator/totp.ts';
 import { sdkError, useEmulator } from '../support/emulator.ts';
@@ -34,6 +35,31 @@ const BOTH_REQUIRED =
 
 const em = useEmulator();
 const state = (): AccountState => em.running.emulator.state;
+
+/** Trusts every principal of the account, so these tests are about STS, not trust policies. */
+const TRUST_ACCOUNT = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+      Action: 'sts:AssumeRole',
+    },
+  ],
+});
+
+// The roles the AssumeRole tests assume (trust policies themselves: roles.test.ts).
+beforeEach(async () => {
+  for (const RoleName of ['deployer', 'other', 'next']) {
+    await em.iam.send(
+      new CreateRoleCommand({
+        RoleName,
+        AssumeRolePolicyDocument: TRUST_ACCOUNT,
+        MaxSessionDuration: 43200,
+      }),
+    );
+  }
+});
 
 /** Creates a user and gives it a long-term access key id that signs as that user. */
 async function userWithKey(name: string, path?: string) {

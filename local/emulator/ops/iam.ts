@@ -6,6 +6,7 @@ import { authorizationDetailsOperations } from './authorization-details.ts';
 import { credentialReportOperations } from './credential-report.ts';
 import { groupOperations } from './groups.ts';
 import { mfaOperations } from './mfa.ts';
+import { roleOperations } from './roles.ts';
 import type { OpTable } from './types.ts';
 import { userOperations } from './users.ts';
 
@@ -13,6 +14,7 @@ export const iamOperations: OpTable = {
   ...userOperations,
   ...accessKeyOperations,
   ...groupOperations,
+  ...roleOperations,
   ...mfaOperations,
   ...credentialReportOperations,
   ...accountOperations,

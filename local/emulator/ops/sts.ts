@@ -28,12 +28,21 @@
 //   3,600 seconds … If the duration is longer than one hour, the session … defaults to one hour"
 //   (API reference), so a longer request is shortened, not rejected.
 //
+// - Roles of this account (ops/roles.ts) are assumed only when they exist under that exact ARN
+//   and their trust policy allows the caller (trust-policy.ts); otherwise, and for a
+//   well-formed ARN that is not a role, the AccessDenied "User: <caller> is not authorized to
+//   perform: sts:AssumeRole on resource: <arn>" (mmmorris1975/aws-runas#1, aws/aws-cli#6001). The MFA
+//   keys of the trust policy come from this request's SerialNumber/TokenCode or from a session
+//   made with MFA (GetSessionToken with a code, or a role session assumed with one): UG
+//   `id_credentials_mfa_configure-api-require.md`. DurationSeconds above the role's
+//   MaxSessionDuration: ValidationError "The requested DurationSeconds exceeds the
+//   MaxSessionDuration set for this role." (kreuzwerker/awsu#27,
+//   aws-azure-login/aws-azure-login#93).
+//
 // UNCONFIRMED choices:
-// - The emulator has no roles: any well-formed `arn:<partition>:iam::<12 digits>:role/…` can be
-//   assumed by a user or role session (no trust policy), for up to 43200 s (no role
-//   MaxSessionDuration). A well-formed ARN that is not a role gives the usual trust-policy
-//   AccessDenied "User: <caller> is not authorized to perform: sts:AssumeRole on resource: <arn>".
-// - The same role ARN always gets the same AROA id (per account state).
+// - The emulator holds one account: a role ARN of any other account is assumed with no trust
+//   check, for up to 43200 s, with the same AROA id for the same ARN (per account state).
+// - The trust check comes after the MFA code check, and the MaxSessionDuration check after it.
 // - The "must provide both" message is used for GetSessionToken too.
 // - An unknown device, another user's device, a FIDO device, a wrong code and a replayed code
 //   (a step at or before the device's last accepted step) all give the operation's MFA message.
@@ -44,6 +53,7 @@ import { AwsError, accessDenied, validationError } from '../errors.ts';
 import { stsShapes } from '../params.ts';
 import { type AccountState, newId, rootArn } from '../state.ts';
 import { matchCode } from '../totp.ts';
+import { type TrustRequest, trustAllows } from '../trust-policy.ts';
 import { el, isoSeconds, type XmlNode } from '../xml.ts';
 import type { Caller, OpContext, OpTable } from './types.ts';
 
@@ -161,16 +171,36 @@ function ownerOf(caller: Caller): string | undefined {
   return caller.kind === 'user' ? caller.user.userName.toLowerCase() : undefined;
 }
 
-/** MFA members: neither (fine), both (checked), or only one (AccessDenied). */
+/**
+ * MFA members: neither (false: no MFA in this request), both (checked; true when accepted), or
+ * only one (AccessDenied).
+ */
 function checkMfa(
   ctx: OpContext,
   serial: string | undefined,
   code: string | undefined,
   failure: string,
-): void {
-  if (serial === undefined && code === undefined) return;
+): boolean {
+  if (serial === undefined && code === undefined) return false;
   if (serial === undefined || code === undefined) throw accessDenied(MFA_BOTH_REQUIRED);
   if (!mfaAccepted(ctx, ownerOf(ctx.caller), serial, code)) throw accessDenied(failure);
+  return true;
+}
+
+/** The request as the role's trust policy sees it: who asks, and with what MFA. */
+function trustRequest(ctx: OpContext, mfaInRequest: boolean): TrustRequest {
+  const { caller, now } = ctx;
+  const identity = callerIdentity(ctx);
+  const arns = caller.kind === 'assumed-role' ? [identity.arn, caller.roleArn] : [identity.arn];
+  const mfaAt = mfaInRequest ? now : caller.kind === 'root' ? undefined : caller.mfaAuthenticatedAt;
+  return {
+    account: identity.account,
+    arns,
+    // The key is absent for long-term keys without MFA, false for sessions without it.
+    mfaPresent: mfaAt !== undefined ? true : isSession(caller) ? false : undefined,
+    mfaAgeSeconds:
+      mfaAt === undefined ? undefined : Math.floor((now.getTime() - mfaAt.getTime()) / 1000),
+  };
 }
 
 /**
@@ -217,13 +247,18 @@ export const stsOperations: OpTable = {
     const { caller } = ctx;
     if (isSession(caller))
       throw accessDenied('Cannot call GetSessionToken with session credentials');
-    checkMfa(ctx, serial, code, SESSION_TOKEN_MFA_FAILED);
+    const mfa = checkMfa(ctx, serial, code, SESSION_TOKEN_MFA_FAILED);
 
     let duration = requested ?? 43200;
     if (caller.kind === 'root') duration = Math.min(duration, ROOT_SESSION_MAX_SECONDS);
     const credentials = issueCredentials(ctx, duration, (accessKeyId) =>
       caller.kind === 'user'
-        ? { kind: 'user', user: caller.user, key: { accessKeyId, user: ownerOf(caller) } }
+        ? {
+            kind: 'user',
+            user: caller.user,
+            key: { accessKeyId, user: ownerOf(caller) },
+            mfaAuthenticatedAt: mfa ? ctx.now : undefined,
+          }
         : { kind: 'root' },
     );
     return [credentials];
@@ -278,14 +313,37 @@ export const stsOperations: OpTable = {
         'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
       );
     }
-    checkMfa(ctx, serial, code, ASSUME_ROLE_MFA_FAILED);
+    const mfa = checkMfa(ctx, serial, code, ASSUME_ROLE_MFA_FAILED);
+    const trust = trustRequest(ctx, mfa);
 
-    const roleId = roleIdFor(ctx.state, roleArn);
+    let roleId: string;
+    if (parsed.account === ctx.state.accountId) {
+      // A role of this account must exist, under this very ARN, and trust the caller.
+      const role = ctx.state.roles.get((roleNameOf(parsed) as string).toLowerCase());
+      if (!role || role.arn !== roleArn || !trustAllows(role.assumeRolePolicyDocument, trust)) {
+        throw accessDenied(
+          `User: ${callerIdentity(ctx).arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+        );
+      }
+      if (duration > role.maxSessionDuration) {
+        throw validationError(
+          'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+        );
+      }
+      roleId = role.roleId;
+    } else {
+      roleId = roleIdFor(ctx.state, roleArn);
+    }
+    const mfaAuthenticatedAt =
+      trust.mfaAgeSeconds === undefined
+        ? undefined
+        : new Date(ctx.now.getTime() - trust.mfaAgeSeconds * 1000);
     const credentials = issueCredentials(ctx, duration, () => ({
       kind: 'assumed-role',
       roleArn,
       sessionName,
       roleId,
+      mfaAuthenticatedAt,
     }));
     return [
       credentials,

@@ -19,11 +19,20 @@ export interface EmulatorSettings {
   credentialReportExpiryMs: number;
 }
 
-/** Who signed the request: an IAM user (known access key), a role session, or root. */
+/**
+ * Who signed the request: an IAM user (known access key), a role session, or root. Sessions
+ * made with an MFA code remember when, for the MFA condition keys of trust policies.
+ */
 export type Caller =
   | { kind: 'root' }
-  | { kind: 'user'; user: UserRecord; key: AccessKeyRecord }
-  | { kind: 'assumed-role'; roleArn: string; sessionName: string; roleId: string };
+  | { kind: 'user'; user: UserRecord; key: AccessKeyRecord; mfaAuthenticatedAt?: Date }
+  | {
+      kind: 'assumed-role';
+      roleArn: string;
+      sessionName: string;
+      roleId: string;
+      mfaAuthenticatedAt?: Date;
+    };
 
 export interface OpContext {
   state: AccountState;
