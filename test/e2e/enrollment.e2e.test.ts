@@ -491,6 +491,41 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
     await expectEnrolled(userName, serialOf(userName));
   });
 
+  it('keeps a long user name on the phone screen without breaking its ARN at a hyphen', async () => {
+    // The last piece of the ARN, onboarding-<user>, is longer than a phone's line.
+    const userName = await newUser('e2e-long.user-name-of-the-finance-department');
+    const { url } = await stack.issueInvitation(userName);
+    const page = await newPage('ja-JP');
+    await page.goto(url);
+    await waitForIntro(page, INTRO_JA);
+    await page.locator('#show-qr').click();
+    await page.locator('#qr svg').waitFor();
+    const secret = ((await page.locator('#secret').textContent()) ?? '').replace(/\s+/g, '');
+    const codes = consecutiveCodes(secret);
+    await page.locator('#code1').fill(codes.code1);
+    await page.locator('#code2').fill(codes.code2);
+    await page.locator('#submit-codes').click();
+    await page.getByRole('heading', { level: 1, name: 'MFA の設定が完了しました' }).waitFor();
+
+    const serial = serialOf(userName);
+    await expectBreaksOnlyAtSlashColonOrSpace(page, '#serial', serial);
+    await expectBreaksOnlyAtSlashColonOrSpace(
+      page,
+      '#cli-command',
+      `aws sts get-session-token --serial-number ${serial} --token-code <code>`,
+    );
+    // The page itself does not grow sideways (a phone would zoom it out): the ARN's box
+    // scrolls instead, and can take the focus for it.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+    const serialBox = await page.locator('#serial').boundingBox();
+    expect(serialBox && serialBox.x + serialBox.width).toBeLessThanOrEqual(PHONE.width);
+    await shot(page, 'success-long-name');
+    const violations = await accessibilityViolations(page);
+    expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
+  });
+
   it('has no WCAG 2.1 AA violation in any state, in Japanese and in English', async () => {
     const check = async (page: Page, state: string) => {
       const violations = await accessibilityViolations(page);
