@@ -15,6 +15,7 @@ import {
   adminStatements,
   boundaryDocument,
   FUNCTION_RESOURCES,
+  FUNCTION_TAG_KEY,
   type Json,
   onboardingStatements,
   ref,
@@ -103,6 +104,8 @@ function lambdaRole(fn: keyof typeof FUNCTION_RESOURCES, statements: Json[]): Js
         ],
       },
       PermissionsBoundary: ref('FunctionPermissionsBoundary'),
+      // The boundary reads it (aws:PrincipalTag): only the admin's may deactivate MFA devices.
+      Tags: [{ Key: FUNCTION_TAG_KEY, Value: fn }],
       Policies: [
         {
           PolicyName: fn,

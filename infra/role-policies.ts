@@ -32,6 +32,10 @@ export const ARNS = {
 /** The only tag keys the roles may write or remove: the service's own (case-sensitive match). */
 export const SERVICE_TAG_KEYS = `${SERVICE_TAG_PREFIX}*`;
 
+/** Each role's tag naming its function: the boundary lets only the admin's deactivate MFA. The
+ * roles cannot tag roles (iam:TagRole is outside the boundary's ceiling), so none can claim it. */
+export const FUNCTION_TAG_KEY = `${SERVICE_TAG_PREFIX}function`;
+
 /** Tag and untag only the service's keys: every key in the request must start with the prefix,
  * and keys must be given (ForAllValues alone is true of a request with none). */
 const serviceTagsOnly = {
@@ -97,8 +101,9 @@ export function onboardingStatements(): Json[] {
 
 /** The admin function: read-only listing (the compliance report covers the whole account), the
  * service's tags on users under the path (issue, reissue, revoke, exemptions), deleting the
- * service's own devices (revoke and reissue delete the old link's unassigned device), and adding
- * users to the force-MFA group (enforcement). */
+ * service's own devices (revoke and reissue delete the old link's unassigned device), taking MFA
+ * devices off users under the path (MFA reset), and adding users to the force-MFA group
+ * (enforcement and MFA reset). */
 export function adminStatements(): Json[] {
   return [
     {
@@ -138,6 +143,14 @@ export function adminStatements(): Json[] {
       Condition: serviceTagsOnly,
     },
     deleteOwnDevicesStatement(),
+    {
+      Sid: 'DeactivateMfaOfUsersUnderPath',
+      Effect: 'Allow',
+      // MFA reset (functions/mfa-reset/): IAM authorizes DeactivateMFADevice on the user, so the
+      // path bounds it; the boundary denies it to every other role.
+      Action: ['iam:DeactivateMFADevice'],
+      Resource: sub(ARNS.usersUnderPath),
+    },
     {
       Sid: 'AddToForceMfaGroupOnly',
       Effect: 'Allow',
@@ -224,7 +237,8 @@ export const ESCALATION_ACTIONS = [
   'iam:PassRole',
   'iam:UpdateUser',
   'iam:UpdateAssumeRolePolicy',
-  'iam:DeactivateMFADevice',
+  // iam:DeactivateMFADevice is denied by its own statement below: to all but the admin role's
+  // MFA reset, and to that outside the user path.
   // Taking a user out of the force-MFA group lifts its deny.
   'iam:RemoveUserFromGroup',
 ];
@@ -255,6 +269,7 @@ export function boundaryDocument(): Json {
           'iam:CreateVirtualMFADevice',
           'iam:DeleteVirtualMFADevice',
           'iam:EnableMFADevice',
+          'iam:DeactivateMFADevice',
           'iam:AddUserToGroup',
           'logs:CreateLogStream',
           'logs:PutLogEvents',
@@ -266,6 +281,22 @@ export function boundaryDocument(): Json {
         Effect: 'Deny',
         Action: ESCALATION_ACTIONS,
         Resource: '*',
+      },
+      {
+        // Taking MFA off a user lifts what the force-MFA group holds them to: only the admin
+        // function's reset may (a role without the tag is refused too, failing closed)...
+        Sid: 'DenyMfaDeactivationToOtherFunctions',
+        Effect: 'Deny',
+        Action: ['iam:DeactivateMFADevice'],
+        Resource: '*',
+        Condition: { StringNotEquals: { [`aws:PrincipalTag/${FUNCTION_TAG_KEY}`]: 'admin' } },
+      },
+      {
+        // ...and only for users under the path.
+        Sid: 'DenyMfaDeactivationOutsideUserPath',
+        Effect: 'Deny',
+        Action: ['iam:DeactivateMFADevice'],
+        NotResource: sub(ARNS.usersUnderPath),
       },
       {
         // Only the force-MFA group: onboarding's group step and admin's enforcement.

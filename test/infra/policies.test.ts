@@ -6,7 +6,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INVITATION_TAG_KEY } from '../../functions/config.ts';
-import { ESCALATION_ACTIONS } from '../../infra/role-policies.ts';
+import { ESCALATION_ACTIONS, FUNCTION_TAG_KEY } from '../../infra/role-policies.ts';
 import { resolver } from './support/cfn.ts';
 import { packagedStack } from './support/packaged-stack.ts';
 import { ACCOUNT_ID, ADMINISTRATOR_ACCESS, decide, type Principal } from './support/simulate.ts';
@@ -50,10 +50,12 @@ let rolePolicy: Record<RoleName, unknown>;
 
 const roleArn = (role: RoleName, fn: string) =>
   `arn:aws:sts::${ACCOUNT_ID}:assumed-role/${role}/mfa-onboarding-dev-${fn}`;
+/** A function's session: its role's tag naming the function is in every request's context. */
 const rolePrincipal = (role: RoleName, fn: string, extra: unknown[] = []): Principal => ({
   arn: roleArn(role, fn),
   identityPolicies: [rolePolicy[role], ...extra],
   permissionsBoundary: boundary,
+  context: { [`aws:PrincipalTag/${FUNCTION_TAG_KEY}`]: fn },
 });
 
 beforeAll(async () => {
@@ -185,7 +187,10 @@ const NEVER = [
   { action: 'iam:PassRole', resource: ROLE },
   { action: 'iam:UpdateUser', resource: TANAKA },
   { action: 'iam:UpdateAssumeRolePolicy', resource: ROLE },
-  { action: 'iam:DeactivateMFADevice', resource: TANAKA },
+  // Outside the path, DeactivateMFADevice is denied to every role (the admin's reset included);
+  // under it, to every role but the admin (below).
+  { action: 'iam:DeactivateMFADevice', resource: OUTSIDE_PATH },
+  { action: 'iam:DeactivateMFADevice', resource: ROOT_PATH_USER },
   { action: 'iam:RemoveUserFromGroup', resource: GROUP },
   { action: 'iam:AddUserToGroup', resource: OTHER_GROUP },
 ];
@@ -285,6 +290,14 @@ describe.each(ROLES)('%s (identity policy + permissions boundary)', (role, fn) =
   ])('is denied %s', async (_, action, resource, context) => {
     expect(await decide(principal(), { action, resource, context })).not.toBe('Allowed');
   });
+
+  if (fn !== 'admin') {
+    it('is denied DeactivateMFADevice on a user under the path, even if AdministratorAccess is attached later', async () => {
+      const request = { action: 'iam:DeactivateMFADevice', resource: TANAKA };
+      expect(await decide(principal(), request)).not.toBe('Allowed');
+      expect(await decide(principal([ADMINISTRATOR_ACCESS]), request)).toBe('ExplicitlyDenied');
+    });
+  }
 
   it('may write to its own log group', async () => {
     expect(
@@ -426,6 +439,8 @@ describe('AdminRole in scope', () => {
     { action: 'iam:TagUser', resource: TANAKA, context: tagRequest(INVITATION_TAG_KEY) },
     { action: 'iam:UntagUser', resource: TANAKA, context: untagRequest(INVITATION_TAG_KEY) },
     { action: 'iam:DeleteVirtualMFADevice', resource: OWN_DEVICE },
+    // MFA reset: any device of a user under the path (IAM authorizes it on the user).
+    { action: 'iam:DeactivateMFADevice', resource: TANAKA },
     // Enforcement: the force-MFA group, and no other.
     { action: 'iam:AddUserToGroup', resource: GROUP },
     { action: 'logs:CreateLogStream', resource: logStream('admin') },
@@ -442,6 +457,8 @@ describe('AdminRole in scope', () => {
     { action: 'iam:GetGroup', resource: OTHER_GROUP },
     { action: 'iam:DeleteVirtualMFADevice', resource: OTHER_DEVICE },
     { action: 'iam:TagUser', resource: OUTSIDE_PATH, context: tagRequest(INVITATION_TAG_KEY) },
+    { action: 'iam:DeactivateMFADevice', resource: OUTSIDE_PATH },
+    { action: 'iam:DeactivateMFADevice', resource: ROOT_PATH_USER },
   ];
 
   it.each(MAY)('may $action on $resource', async (request) => {
@@ -457,6 +474,23 @@ describe('AdminRole in scope', () => {
       expect(
         await decide(admin([ADMINISTRATOR_ACCESS]), { action: 'iam:AddUserToGroup', resource }),
       ).toBe('ExplicitlyDenied');
+    }
+  });
+
+  it('may DeactivateMFADevice only under the path and only as the admin function: the boundary says so, even with AdministratorAccess attached', async () => {
+    const withAdmin = admin([ADMINISTRATOR_ACCESS]);
+    const deactivate = (resource: string) => ({ action: 'iam:DeactivateMFADevice', resource });
+    expect(await decide(withAdmin, deactivate(TANAKA))).toBe('Allowed');
+    for (const resource of [OUTSIDE_PATH, ROOT_PATH_USER, iam('user/staffx/tanaka')]) {
+      expect(await decide(withAdmin, deactivate(resource)), resource).toBe('ExplicitlyDenied');
+    }
+    // The admin role's own policy, in a session without the admin function's tag (or another's).
+    for (const context of [
+      {},
+      { [`aws:PrincipalTag/${FUNCTION_TAG_KEY}`]: 'onboarding' },
+    ] as Record<string, string>[]) {
+      const untagged = { ...admin([ADMINISTRATOR_ACCESS]), context };
+      expect(await decide(untagged, deactivate(TANAKA))).toBe('ExplicitlyDenied');
     }
   });
 
@@ -535,6 +569,7 @@ describe('SweeperRole in scope', () => {
     { action: 'iam:ListAccountAliases', resource: '*' },
     { action: 'iam:GetUser', resource: OUTSIDE_PATH },
     { action: 'iam:GetUser', resource: ROOT_PATH_USER },
+    { action: 'iam:DeactivateMFADevice', resource: TANAKA },
   ];
 
   it.each(MAY)('may $action on $resource', async (request) => {

@@ -297,7 +297,7 @@ describe('the onboarding role', () => {
 });
 
 describe('the admin role', () => {
-  it("holds read-only listing, the service's tags, its own devices' deletion and the force-MFA group's additions", () => {
+  it("holds read-only listing, the service's tags, its own devices' deletion, MFA deactivation under the path and the force-MFA group's additions", () => {
     expect(roleStatements('AdminRole')).toEqual([
       {
         Sid: 'AccountWideListing',
@@ -341,6 +341,12 @@ describe('the admin role', () => {
         Effect: 'Allow',
         Action: ['iam:DeleteVirtualMFADevice'],
         Resource: SERVICE_DEVICES,
+      },
+      {
+        Sid: 'DeactivateMfaOfUsersUnderPath',
+        Effect: 'Allow',
+        Action: ['iam:DeactivateMFADevice'],
+        Resource: USERS_UNDER_PATH,
       },
       {
         Sid: 'AddToForceMfaGroupOnly',
@@ -476,9 +482,33 @@ describe('the permissions boundary', () => {
         'iam:PassRole',
         'iam:UpdateUser',
         'iam:UpdateAssumeRolePolicy',
-        'iam:DeactivateMFADevice',
       ]),
     );
+  });
+
+  it("denies DeactivateMFADevice to every function but the admin's, and to that outside the user path", () => {
+    expect(boundary().Statement).toContainEqual({
+      Sid: 'DenyMfaDeactivationToOtherFunctions',
+      Effect: 'Deny',
+      Action: ['iam:DeactivateMFADevice'],
+      Resource: '*',
+      Condition: { StringNotEquals: { 'aws:PrincipalTag/mfa-onboarding:function': 'admin' } },
+    });
+    expect(boundary().Statement).toContainEqual({
+      Sid: 'DenyMfaDeactivationOutsideUserPath',
+      Effect: 'Deny',
+      Action: ['iam:DeactivateMFADevice'],
+      NotResource: USERS_UNDER_PATH,
+    });
+    for (const [role, fn] of [
+      ['OnboardingRole', 'onboarding'],
+      ['AdminRole', 'admin'],
+      ['SweeperRole', 'sweeper'],
+    ] as const) {
+      expect(template.Resources[role]?.Properties.Tags).toEqual([
+        { Key: 'mfa-onboarding:function', Value: fn },
+      ]);
+    }
   });
 
   it('caps every role at exactly what the three functions call', () => {
