@@ -1,7 +1,7 @@
-// Whether a role's trust policy lets a caller assume it (docs/iam-facts.md §7 "Trust policies",
-// "MFA in trust policies"). Only what the product's flows need is understood: Allow and Deny statements on
-// `sts:AssumeRole`, AWS principals (everyone, an account, a user, a role, a role session) and
-// the MFA condition keys. Anything else makes a statement match nobody, so an unsupported
+// Whether a role's trust policy lets a caller assume it (docs/iam-facts.md §7 "Trust
+// policies", "MFA in trust policies"). Only what the product's flows need is understood: Allow
+// and Deny statements on `sts:AssumeRole`, AWS principals (everyone, an account, a user, a role,
+// a role session) and the MFA condition keys. Anything else makes a statement match nobody, so an unsupported
 // policy fails closed (a Deny the emulator cannot read is ignored: UNCONFIRMED edge, noted in
 // the facts page).
 //

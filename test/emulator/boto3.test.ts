@@ -41,7 +41,9 @@ describe('boto3 against the emulator', () => {
       EnableMFADevice: 2,
       // As root, then with a new access key, then with it deactivated (refused).
       GetCallerIdentity: 3,
-      CreateAccessKey: 3,
+      CreateAccessKey: 4,
+      // Refused without an MFA code, then granted with one.
+      AssumeRole: 2,
       // Three pages of two users with Filter=User, one of groups, one refused filter.
       GetAccountAuthorizationDetails: 5,
     });

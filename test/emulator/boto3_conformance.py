@@ -262,6 +262,57 @@ def main(url):
         404,
     )
 
+    # ---- Roles and AssumeRole with MFA -------------------------------------------------------
+    role_name = f"boto3-role-{run}"
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": created["Arn"]},
+                "Action": "sts:AssumeRole",
+                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+            }
+        ],
+    }
+    role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(trust), MaxSessionDuration=7200)["Role"]
+    check("create_role RoleId is an AROA id", role["RoleId"].startswith("AROA") and len(role["RoleId"]) == 21, role)
+    check("create_role Arn", role["Arn"] == f"arn:aws:iam::{account}:role/{role_name}", role["Arn"])
+    got_role = iam.get_role(RoleName=role_name)["Role"]
+    check("get_role MaxSessionDuration", got_role.get("MaxSessionDuration") == 7200, got_role)
+    check("get_role trust policy decodes to the document sent", got_role["AssumeRolePolicyDocument"] == trust, got_role)
+    signer = iam.create_access_key(UserName=user)["AccessKey"]
+    as_signer = boto3.client(
+        "sts",
+        endpoint_url=url,
+        region_name="us-east-1",
+        config=config,
+        aws_access_key_id=signer["AccessKeyId"],
+        aws_secret_access_key=signer["SecretAccessKey"],
+    )
+    no_mfa = expect_error(
+        "assume_role of a role requiring MFA, without a code, is AccessDenied 403",
+        lambda: as_signer.assume_role(RoleArn=role["Arn"], RoleSessionName="boto3"),
+        "AccessDenied",
+        403,
+    )
+    if no_mfa is not None:
+        want = f"User: {created['Arn']} is not authorized to perform: sts:AssumeRole on resource: {role['Arn']}"
+        check("the AccessDenied message names caller and role", no_mfa.response["Error"]["Message"] == want, no_mfa.response["Error"])
+    # The device's last accepted step is the one it was enabled at; a later code is fresh.
+    code_step = max(int(time.time()) // 30, step + 1)
+    assumed = as_signer.assume_role(
+        RoleArn=role["Arn"], RoleSessionName="boto3", SerialNumber=serial, TokenCode=totp(seed, code_step)
+    )
+    check(
+        "assume_role with the device's code",
+        assumed["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{account}:assumed-role/{role_name}/boto3",
+        assumed["AssumedRoleUser"],
+    )
+    iam.delete_access_key(UserName=user, AccessKeyId=signer["AccessKeyId"])
+    iam.delete_role(RoleName=role_name)
+    expect_error("get_role of a deleted role is NoSuchEntity 404", lambda: iam.get_role(RoleName=role_name), "NoSuchEntity", 404)
+
     # ---- Credential report ------------------------------------------------------------------
     state = iam.generate_credential_report()["State"]
     check("generate_credential_report State", state in ("STARTED", "INPROGRESS", "COMPLETE"), state)
