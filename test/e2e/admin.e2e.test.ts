@@ -7,6 +7,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import {
   CreateUserCommand,
+  CreateVirtualMFADeviceCommand,
+  EnableMFADeviceCommand,
   GetGroupCommand,
   IAMClient,
   ListMFADevicesCommand,
@@ -314,6 +316,58 @@ describe.skipIf(!hasChromium)('admin console in Chromium (e2e)', () => {
     await page.getByText(`${enforced} is in the force-MFA group.`).waitFor();
     const group = await iam.send(new GetGroupCommand({ GroupName: stack.config.forceMfaGroup }));
     expect(group.Users?.map((u) => u.UserName)).toContain(enforced);
+  });
+
+  it('resets the MFA of a user who lost their phone: confirmation with a reason, the new link once, the devices off', async () => {
+    const userName = 'lost-phone-e2e';
+    await iam.send(new CreateUserCommand({ UserName: userName }));
+    const { VirtualMFADevice: device } = await iam.send(
+      new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: userName }),
+    );
+    const seed = Buffer.from(device?.Base32StringSeed ?? new Uint8Array()).toString('ascii');
+    const codes = consecutiveCodes(seed);
+    await iam.send(
+      new EnableMFADeviceCommand({
+        UserName: userName,
+        SerialNumber: device?.SerialNumber,
+        AuthenticationCode1: codes.code1,
+        AuthenticationCode2: codes.code2,
+      }),
+    );
+    const page = await newPage();
+    await signIn(page);
+
+    const item = page.locator('#outside-list li').filter({ hasText: userName });
+    await item.getByRole('button', { name: `Reset MFA: ${userName}` }).click();
+    const form = page.getByRole('dialog', { name: 'Reset MFA (lost or replaced device)' });
+    await form.waitFor();
+    await expectAccessible(page, 'MFA reset dialog (en)');
+    // No reason, no reset.
+    await form.getByRole('button', { name: 'Reset MFA' }).click();
+    await form.getByText('Enter a reason.').waitFor();
+    expect(
+      (await iam.send(new ListMFADevicesCommand({ UserName: userName }))).MFADevices,
+    ).toHaveLength(1);
+
+    await form
+      .getByLabel('Reason (required; for example the ticket number)')
+      .fill('スマホ紛失 #4711');
+    await form.getByRole('button', { name: 'Reset MFA' }).click();
+    const link = page.getByRole('dialog', { name: 'Onboarding link' });
+    await link.waitFor();
+    expect(await link.locator('#link-url').textContent()).toMatch(/\/onboard#/);
+    await expectAccessible(page, 'MFA reset link (en)');
+    await link.getByRole('button', { name: 'Close' }).click();
+    await page.getByText(`${userName}'s MFA was reset (1 devices deactivated).`).waitFor();
+
+    expect((await iam.send(new ListMFADevicesCommand({ UserName: userName }))).MFADevices).toEqual(
+      [],
+    );
+    const group = await iam.send(new GetGroupCommand({ GroupName: stack.config.forceMfaGroup }));
+    expect(group.Users?.map((u) => u.UserName)).toContain(userName);
+    expect(await item.count()).toBe(0);
+    expect(logs.some((l) => l.includes('admin.mfa_reset') && l.includes(userName))).toBe(true);
+    expect(logs.join('\n')).not.toContain('スマホ紛失');
   });
 
   it('invites the users of one path in bulk, with progress, results and the links as CSV', async () => {

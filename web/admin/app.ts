@@ -446,6 +446,15 @@ function renderOutside(r: ComplianceReport): void {
             `${t('action.enforce')}: ${u.userName}`,
           ),
         );
+      if (can('mfa:reset'))
+        li.append(
+          button(
+            'action.resetMfa',
+            () => openReset(u.userName),
+            'secondary',
+            `${t('action.resetMfa')}: ${u.userName}`,
+          ),
+        );
       return li;
     }),
   );
@@ -519,6 +528,39 @@ async function submitExempt(): Promise<void> {
     status(t('done.exempted', { user: exemptTarget }));
   } catch (error) {
     $('exempt-error').textContent = explain(error);
+  }
+}
+
+let resetTarget = '';
+
+function openReset(userName: string): void {
+  resetTarget = userName;
+  say($('reset-for'), 'resetForm.for', { user: userName });
+  ($('reset-reason') as HTMLTextAreaElement).value = '';
+  $('reset-error').textContent = '';
+  ($('reset-dialog') as HTMLDialogElement).showModal();
+}
+
+async function submitReset(): Promise<void> {
+  const reason = ($('reset-reason') as HTMLTextAreaElement).value.trim();
+  if (!reason) {
+    say($('reset-error'), 'resetForm.reasonRequired');
+    return;
+  }
+  try {
+    const reset = await api<{
+      userName: string;
+      url: string;
+      expiresAt: string;
+      deactivated: string[];
+    }>('POST', `/v1/users/${userPath(resetTarget)}/mfa-reset`, { reason });
+    ($('reset-dialog') as HTMLDialogElement).close();
+    await load();
+    status(t('done.reset', { user: reset.userName, n: String(reset.deactivated.length) }));
+    // The new link is shown once, as an invitation's is.
+    showLink(reset);
+  } catch (error) {
+    $('reset-error').textContent = explain(error);
   }
 }
 
@@ -755,6 +797,13 @@ function wire(): void {
   });
   $('exempt-cancel').addEventListener('click', () =>
     ($('exempt-dialog') as HTMLDialogElement).close(),
+  );
+  $('reset-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void submitReset();
+  });
+  $('reset-cancel').addEventListener('click', () =>
+    ($('reset-dialog') as HTMLDialogElement).close(),
   );
 }
 

@@ -88,6 +88,15 @@ const en = {
   'action.exempt': 'Exempt',
   'action.unexempt': 'End exemption',
   'action.enforce': 'Add to group',
+  'action.resetMfa': 'Reset MFA',
+  'resetForm.title': 'Reset MFA (lost or replaced device)',
+  'resetForm.for': 'User: {user}',
+  'resetForm.warning':
+    "Every MFA device of this user is deactivated and the user is put in the force-MFA group: until they set up MFA again with the new link, they can do nothing else. Check the employee's identity first.",
+  'resetForm.reason': 'Reason (required; for example the ticket number)',
+  'resetForm.submit': 'Reset MFA',
+  'resetForm.reasonRequired': 'Enter a reason.',
+  'done.reset': "{user}'s MFA was reset ({n} devices deactivated).",
   'until.none': 'Until removed',
   'outside.title': 'Users with MFA outside the force-MFA group',
   'outside.body':
@@ -216,6 +225,15 @@ const ja: Record<Key, string> = {
   'action.exempt': '対象外にする',
   'action.unexempt': '対象外を解除',
   'action.enforce': 'グループに追加',
+  'action.resetMfa': 'MFA をリセット',
+  'resetForm.title': 'MFA のリセット (デバイスの紛失・交換)',
+  'resetForm.for': 'ユーザー: {user}',
+  'resetForm.warning':
+    'このユーザーの MFA デバイスをすべて無効化し、MFA 強制グループに追加します。新しいリンクで MFA を設定し直すまで、ほかの操作はできません。先に本人確認を行ってください。',
+  'resetForm.reason': '理由 (必須。チケット番号など)',
+  'resetForm.submit': 'MFA をリセット',
+  'resetForm.reasonRequired': '理由を入力してください。',
+  'done.reset': '{user} の MFA をリセットしました (無効化したデバイス: {n} 台)。',
   'until.none': '解除するまで',
   'outside.title': 'MFA 設定済みで MFA 強制グループ外のユーザー',
   'outside.body':
