@@ -172,7 +172,7 @@ for (const name of order) {
   const ratios = walls.map((w, i) => w / (wallsOf(BARE)[i] ?? Number.NaN));
   const ratio = wall / bareWall;
   let goal = '(the reference)';
-  if (name === 'bench/sdk-clients') goal = '(reference: our IAM and STS clients alone)';
+  if (name === 'bench/sdk-clients') goal = '(reference: our IAM client as the functions make it)';
   if ((FUNCTIONS as readonly BundleName[]).includes(name)) {
     const margin = wall - GOAL * bareWall;
     goal =
