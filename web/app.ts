@@ -13,6 +13,7 @@ import {
   setLang,
   t,
 } from './i18n.ts';
+import { formatMoment } from './lang.ts';
 
 interface ApiError {
   status: number;
@@ -66,26 +67,8 @@ function applyLang(lang: Lang): void {
     button.setAttribute('aria-pressed', String(button.dataset.lang === lang));
   }
   // Dates are formatted for the language, so they are redrawn rather than kept as text.
-  if (expiresAt) say($('expiry-text'), 'intro.expires', { time: formatTime(expiresAt) });
-}
-
-/**
- * A moment in the page's language (in the browser's own variant of it), to the minute, in the
- * browser's time zone and naming it ("2026年12月4日 21:00 JST", "Dec 4, 2026, 9:00 PM GMT+9"):
- * a link may be sent across time zones. dateStyle/timeStyle cannot be combined with
- * timeZoneName, hence the explicit fields.
- */
-function formatTime(iso: string): string {
-  const lang = currentLang();
-  const locale = navigator.languages.find((l) => l.toLowerCase().startsWith(lang)) ?? lang;
-  return new Intl.DateTimeFormat(locale, {
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: '2-digit',
-    timeZoneName: 'short',
-  }).format(new Date(iso));
+  if (expiresAt)
+    say($('expiry-text'), 'intro.expires', { time: formatMoment(currentLang(), expiresAt) });
 }
 
 // ---- API -------------------------------------------------------------------------------
@@ -210,7 +193,7 @@ function showEnroll(status: EnrollmentStatus): void {
     : status.accountId;
   say($('intro-text'), 'intro.body', { user: status.userName, account });
   expiresAt = status.invitationExpiresAt;
-  say($('expiry-text'), 'intro.expires', { time: formatTime(expiresAt) });
+  say($('expiry-text'), 'intro.expires', { time: formatMoment(currentLang(), expiresAt) });
   show('enroll');
 }
 

@@ -39,3 +39,25 @@ export function translator<Key extends string>(
     isMessageKey: (key): key is Key => Object.hasOwn(en, key),
   };
 }
+
+/**
+ * A moment in the page's language (in the browser's own variant of it), to the minute, in the
+ * browser's time zone and naming it ("2026年12月4日 21:00 JST", "Dec 4, 2026, 9:00 PM GMT+9"):
+ * a link may be sent, and an admin may work, across time zones. dateStyle/timeStyle cannot be
+ * combined with timeZoneName, hence the explicit fields.
+ */
+export function formatMoment(lang: Lang, iso: string): string {
+  return new Intl.DateTimeFormat(localeFor(lang), {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  }).format(new Date(iso));
+}
+
+/** The browser's own variant of the page's language (en-GB, ja-JP...), else the language. */
+export function localeFor(lang: Lang): string {
+  return navigator.languages.find((l) => l.toLowerCase().startsWith(lang)) ?? lang;
+}

@@ -13,7 +13,7 @@ import type {
   UserWithoutMfa,
 } from '../../functions/admin/schemas.ts';
 import type { ErrorResponse } from '../../functions/schemas.ts';
-import { preferredLang } from '../lang.ts';
+import { formatMoment, localeFor, preferredLang } from '../lang.ts';
 import { renderChart } from './chart.ts';
 import { currentLang, isMessageKey, type MessageKey, setLang, t } from './i18n.ts';
 
@@ -53,25 +53,10 @@ function say(el: HTMLElement, key: MessageKey, values: Record<string, string | n
   el.textContent = t(key, values);
 }
 
-const dateTime = (iso: string | null | undefined) =>
-  iso
-    ? new Date(iso).toLocaleString(currentLang() === 'ja' ? 'ja-JP' : 'en-US', {
-        // dateStyle/timeStyle cannot be combined with a time zone name.
-        year: 'numeric',
-        month: 'short',
-        day: 'numeric',
-        hour: '2-digit',
-        minute: '2-digit',
-        timeZoneName: 'short',
-      })
-    : '—';
+const dateTime = (iso: string | null | undefined) => (iso ? formatMoment(currentLang(), iso) : '—');
 const day = (iso: string | null | undefined) =>
-  iso
-    ? new Date(iso).toLocaleDateString(currentLang() === 'ja' ? 'ja-JP' : 'en-US', {
-        dateStyle: 'medium',
-      })
-    : '—';
-const number = (n: number) => n.toLocaleString(currentLang() === 'ja' ? 'ja-JP' : 'en-US');
+  iso ? new Date(iso).toLocaleDateString(localeFor(currentLang()), { dateStyle: 'medium' }) : '—';
+const number = (n: number) => n.toLocaleString(localeFor(currentLang()));
 
 // ---- the API -----------------------------------------------------------------------------
 
