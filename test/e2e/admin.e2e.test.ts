@@ -10,7 +10,7 @@ import {
   CreateVirtualMFADeviceCommand,
   EnableMFADeviceCommand,
   GetGroupCommand,
-  IAMClient,
+  type IAMClient,
   ListMFADevicesCommand,
   ListUserTagsCommand,
 } from '@aws-sdk/client-iam';
@@ -18,13 +18,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ComplianceReport } from '../../functions/admin/schemas.ts';
 import { SERVICE_TAG_PREFIX } from '../../functions/config.ts';
-import { type LocalStack, startLocalStack } from '../../local/dev-stack.ts';
-import {
-  accessibilityViolations,
-  hasChromium,
-  launchChromium,
-  readmeScreenshot,
-} from '../support/browser.ts';
+import type { LocalStack } from '../../local/dev-stack.ts';
+import { hasChromium, launchChromium, readmeScreenshot } from '../support/browser.ts';
+import { expectAccessible, startE2eStack } from '../support/e2e.ts';
 import { consecutiveCodes } from '../support/totp.ts';
 
 const SCREENSHOTS = 'test-results/e2e';
@@ -41,13 +37,7 @@ describe.skipIf(!hasChromium)('admin console in Chromium (e2e)', () => {
 
   beforeAll(async () => {
     await mkdir(SCREENSHOTS, { recursive: true });
-    stack = await startLocalStack({ env: { PORT: '0' }, write: (line) => logs.push(line) });
-    if (!stack.emulator) throw new Error('the local stack started without its emulator');
-    iam = new IAMClient({
-      endpoint: stack.emulator.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'e2e-test' },
-    });
+    ({ stack, iam } = await startE2eStack(logs));
     browser = await launchChromium();
   });
 
@@ -84,11 +74,6 @@ describe.skipIf(!hasChromium)('admin console in Chromium (e2e)', () => {
     // Confirmations are accepted, as an admin would after reading them.
     page.on('dialog', (dialog) => void dialog.accept());
     return page;
-  }
-
-  async function expectAccessible(page: Page, state: string): Promise<void> {
-    const violations = await accessibilityViolations(page);
-    expect(violations, `${state}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
   }
 
   /** The same state in Japanese and in English (by the page's own switch), then back. */

@@ -8,7 +8,7 @@ import {
   CreateUserCommand,
   GetGroupCommand,
   GetUserCommand,
-  IAMClient,
+  type IAMClient,
   ListMFADevicesCommand,
   TagUserCommand,
 } from '@aws-sdk/client-iam';
@@ -18,13 +18,9 @@ import { PNG } from 'pngjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { INVITATION_TAG_KEY } from '../../functions/config.ts';
 import { decodeInvitationTag, encodeInvitationTag } from '../../functions/invitations/token.ts';
-import { type LocalStack, startLocalStack } from '../../local/dev-stack.ts';
-import {
-  accessibilityViolations,
-  hasChromium,
-  launchChromium,
-  readmeScreenshot,
-} from '../support/browser.ts';
+import type { LocalStack } from '../../local/dev-stack.ts';
+import { hasChromium, launchChromium, readmeScreenshot } from '../support/browser.ts';
+import { expectAccessible, startE2eStack } from '../support/e2e.ts';
 import { consecutiveCodes, staleCodes } from '../support/totp.ts';
 
 // jsqr is CommonJS with an ES-style `export default` in its types: under NodeNext the default
@@ -56,13 +52,7 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
 
   beforeAll(async () => {
     await mkdir(SCREENSHOTS, { recursive: true });
-    stack = await startLocalStack({ env: { PORT: '0' }, write: (line) => logs.push(line) });
-    if (!stack.emulator) throw new Error('the local stack started without its emulator');
-    iam = new IAMClient({
-      endpoint: stack.emulator.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'e2e-test' },
-    });
+    ({ stack, iam } = await startE2eStack(logs));
     browser = await launchChromium();
   });
 
@@ -522,15 +512,10 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
     const serialBox = await page.locator('#serial').boundingBox();
     expect(serialBox && serialBox.x + serialBox.width).toBeLessThanOrEqual(PHONE.width);
     await shot(page, 'success-long-name');
-    const violations = await accessibilityViolations(page);
-    expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
+    await expectAccessible(page, 'success with a long user name');
   });
 
   it('has no WCAG 2.1 AA violation in any state, in Japanese and in English', async () => {
-    const check = async (page: Page, state: string) => {
-      const violations = await accessibilityViolations(page);
-      expect(violations, `${state}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
-    };
     for (const [locale, lang, titles] of [
       [
         'en-US',
@@ -561,18 +546,18 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
 
       await page.goto(`${new URL(url).origin}/onboard#not-a-token`);
       await page.getByRole('heading', { level: 1, name: titles.invalid }).waitFor();
-      await check(page, `invalid link (${lang})`);
+      await expectAccessible(page, `invalid link (${lang})`);
       await page.evaluate(() => sessionStorage.clear());
       // Only the fragment differs: leave the page first, so the link loads it afresh.
       await page.goto('about:blank');
       await page.goto(url);
       await waitForIntro(page, titles.intro);
-      await check(page, `intro (${lang})`);
+      await expectAccessible(page, `intro (${lang})`);
 
       await page.locator('#show-qr').click();
       await page.locator('#qr svg').waitFor();
       await page.locator('.manual summary').click();
-      await check(page, `QR code and setup key (${lang})`);
+      await expectAccessible(page, `QR code and setup key (${lang})`);
       const secret = ((await page.locator('#secret').textContent()) ?? '').replace(/\s+/g, '');
 
       const wrong = staleCodes(secret);
@@ -580,7 +565,7 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
       await page.locator('#code2').fill(wrong.code2);
       await page.locator('#submit-codes').click();
       await page.locator('#codes-error').filter({ hasText: /\S/ }).waitFor();
-      await check(page, `wrong codes (${lang})`);
+      await expectAccessible(page, `wrong codes (${lang})`);
       expect(await page.locator('#codes-error').textContent()).toBe(titles.wrongCodes);
       await expectFullyInView(page, '#submit-codes');
       await page.screenshot({ path: `${SCREENSHOTS}/wrong-codes-viewport-${lang}.png` });
@@ -591,7 +576,7 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
       await page.locator('#submit-codes').click();
       await page.getByRole('heading', { level: 1, name: titles.done }).waitFor();
       await expectSuccessAnnounced(page, titles.done);
-      await check(page, `enrolled (${lang})`);
+      await expectAccessible(page, `enrolled (${lang})`);
       await shot(page, `success-${lang}`);
       const serial = serialOf(userName);
       await expectBreaksOnlyAtSlashColonOrSpace(page, '#serial', serial);
