@@ -11,7 +11,7 @@ import { ADMIN_ROUTES } from '../functions/admin/routes.ts';
 import { createClients } from '../functions/aws/clients.ts';
 import { iamFor } from '../functions/aws/iam.ts';
 import { type Config, loadConfig } from '../functions/config.ts';
-import { tableFor } from '../functions/http/route.ts';
+import { tableFinder } from '../functions/http/route.ts';
 import { type IssuedInvitation, issueInvitation } from '../functions/invitations/issue.ts';
 import { createSweeper } from '../functions/invitations/sweep.ts';
 import { createLogger, type Logger } from '../functions/logger.ts';
@@ -141,10 +141,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 }
 
+const findTable = tableFinder([ADMIN_ROUTES, ONBOARDING_ROUTES]);
+
 /**
  * Which function API Gateway would send this path to, by the route tables. A path no route
  * has goes to the onboarding app, whose 404 is the same envelope as the admin app's.
  */
 export function functionFor(pathname: string): 'admin' | 'onboarding' {
-  return tableFor([ADMIN_ROUTES, ONBOARDING_ROUTES], pathname)?.function ?? 'onboarding';
+  return findTable(pathname)?.function ?? 'onboarding';
 }

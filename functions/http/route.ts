@@ -108,16 +108,19 @@ export const routeKey = (route: RouteSpec) => `${route.method} ${route.path}`;
 /** The route keys of a function, as its serverless.yml events must list them. */
 export const routeKeys = (table: RouteTable) => Object.values(table.routes).map(routeKey);
 
-/** The table with a route for this path (any method), as API Gateway would find it. */
-export function tableFor<T extends RouteTable>(
+/**
+ * Finds the table with a route for a path (any method), as API Gateway would: the patterns are
+ * compiled once, not on every request.
+ */
+export function tableFinder<T extends RouteTable>(
   tables: readonly T[],
-  pathname: string,
-): T | undefined {
-  return tables.find((table) =>
-    Object.values(table.routes).some((route) => pathPattern(route.path).test(pathname)),
-  );
+): (pathname: string) => T | undefined {
+  const patterns = tables.map((table) => ({
+    table,
+    paths: Object.values(table.routes).map((route) => pathPattern(route.path)),
+  }));
+  return (pathname) => patterns.find(({ paths }) => paths.some((p) => p.test(pathname)))?.table;
 }
 
-/** `{name}` matches one path segment, as in API Gateway's route keys. */
 const pathPattern = (path: string) =>
   new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+')}$`);
