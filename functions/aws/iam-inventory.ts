@@ -65,14 +65,7 @@ export class IamInventory {
         iam.send(new ListUsersCommand({ PathPrefix: pathPrefix, Marker, MaxItems: PAGE_SIZE })),
       (page) => page.Users,
     );
-    return users.map((u) => ({
-      userName: u.UserName ?? '',
-      userId: u.UserId ?? '',
-      arn: u.Arn ?? '',
-      path: u.Path ?? '/',
-      createDate: u.CreateDate ?? new Date(0),
-      passwordLastUsed: u.PasswordLastUsed,
-    }));
+    return users.map((u) => ({ ...identityOf(u), passwordLastUsed: u.PasswordLastUsed }));
   }
 
   /**
@@ -95,11 +88,7 @@ export class IamInventory {
       (page) => page.UserDetailList,
     );
     return users.map((u) => ({
-      userName: u.UserName ?? '',
-      userId: u.UserId ?? '',
-      arn: u.Arn ?? '',
-      path: u.Path ?? '/',
-      createDate: u.CreateDate ?? new Date(0),
+      ...identityOf(u),
       tags: Object.fromEntries((u.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
       groups: u.GroupList ?? [],
     }));
@@ -211,4 +200,21 @@ export class IamInventory {
       throw error;
     }
   }
+}
+
+/** The fields both user listings (ListUsers, GetAccountAuthorizationDetails) give every user. */
+function identityOf(u: {
+  UserName?: string;
+  UserId?: string;
+  Arn?: string;
+  Path?: string;
+  CreateDate?: Date;
+}) {
+  return {
+    userName: u.UserName ?? '',
+    userId: u.UserId ?? '',
+    arn: u.Arn ?? '',
+    path: u.Path ?? '/',
+    createDate: u.CreateDate ?? new Date(0),
+  };
 }
