@@ -210,7 +210,7 @@ describe.skipIf(!hasChromium)('admin console in Chromium (e2e)', () => {
     await expectAccessible(phone, 'exempt dialog (ja, phone)');
     await phone.getByRole('button', { name: 'キャンセル' }).click();
     await rowOf(phone, 'sato.taro').getByRole('button', { name: /^招待/ }).click();
-    await phone.getByRole('dialog', { name: 'オンボーディングリンク' }).waitFor();
+    await phone.getByRole('dialog', { name: '発行したリンク' }).waitFor();
     await expectAccessible(phone, 'link dialog (ja, phone)');
     await phone.getByRole('button', { name: '閉じる' }).click();
     await shot(phone, 'dashboard-phone-ja');

@@ -1,6 +1,8 @@
 // The admin console's text in Japanese and English. Static text is marked with data-i18n in
 // the HTML; dynamic text uses t(key, values). Japanese follows AWS Japan's terms (IAM ユーザー,
-// 多要素認証 (MFA), サインイン, アクセスキー).
+// 多要素認証 (MFA), MFA デバイス, 仮想 MFA デバイス, サインイン, アクセスキー) and calls the
+// invitation リンク, as the employee's page (web/i18n.ts) does: the admin and the employee talk
+// about the same thing with the same word.
 
 import { translator } from '../lang.ts';
 
@@ -165,8 +167,8 @@ const ja: Record<Key, string> = {
   'fig.consoleShare': 'コンソールユーザーのうち MFA 未設定の割合',
   'fig.withMfa': 'MFA 設定済みのユーザー',
   'fig.totalUsers': 'IAM ユーザー',
-  'fig.pending': '有効なオンボーディングリンク',
-  'fig.expired': '期限切れのオンボーディングリンク',
+  'fig.pending': '有効なリンク',
+  'fig.expired': '期限切れのリンク',
   'fig.exempt': '対象外のユーザー',
   'fig.outside': 'MFA 設定済みで MFA 強制グループ外のユーザー',
   'chart.caption': 'ユーザー数と MFA 設定済みのユーザー数 (日ごと)',
@@ -183,7 +185,7 @@ const ja: Record<Key, string> = {
   'filter.consoleYes': 'パスワードあり',
   'filter.consoleNo': 'パスワードなし',
   'filter.createdBefore': 'この日より前に作成',
-  'filter.invitation': 'オンボーディングリンク',
+  'filter.invitation': 'リンク',
   'filter.invNone': 'なし',
   'filter.invPending': '有効',
   'filter.invExpired': '期限切れ',
@@ -209,7 +211,7 @@ const ja: Record<Key, string> = {
   'col.created': '作成日',
   'col.signin': '最終コンソールサインイン',
   'col.console': 'コンソール',
-  'col.invitation': 'オンボーディングリンク',
+  'col.invitation': 'リンク',
   'col.actions': '操作',
   'col.reason': '理由',
   'col.until': '期限',
@@ -241,7 +243,7 @@ const ja: Record<Key, string> = {
   'outside.empty': 'いません。',
   'exempt.title': '対象外のユーザー',
   'exempt.empty': '対象外のユーザーはいません。',
-  'link.title': 'オンボーディングリンク',
+  'link.title': '発行したリンク',
   'link.for': '対象: {user}',
   'link.once':
     'このリンクは一度だけ表示されます。本人にだけ送ってください。リンクを知っている人は誰でも、このユーザーの MFA を設定できます。',
@@ -257,10 +259,9 @@ const ja: Record<Key, string> = {
   'exemptForm.until': '期限 (任意)',
   'exemptForm.submit': '対象外にする',
   'exemptForm.reasonRequired': '理由を入力してください。',
-  'confirm.revoke':
-    '{user} のオンボーディングリンクを取り消しますか? リンクはすぐに使えなくなります。',
+  'confirm.revoke': '{user} のリンクを取り消しますか? リンクはすぐに使えなくなります。',
   'confirm.bulkInvite':
-    '{n} 人に新しいオンボーディングリンクを発行しますか? 以前に発行したリンクは使えなくなります。',
+    '{n} 人に新しいリンクを発行しますか? 以前に発行したリンクは使えなくなります。',
   'confirm.bulkEnforce':
     '{n} 人を MFA 強制グループに追加しますか? MFA でサインインするまで、MFA の設定以外の操作はできなくなります。',
   'done.revoked': '{user} のリンクを取り消しました。',
