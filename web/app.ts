@@ -36,7 +36,16 @@ let expiresAt: string | null = null;
 /** Sets an element's text from a message, and remembers which, so a language switch redraws it. */
 function say(el: HTMLElement, key: MessageKey, values: Record<string, string | number> = {}): void {
   el.dataset.i18nDynamic = JSON.stringify({ key, values });
-  el.textContent = t(key, values);
+  fill(el, key, values);
+}
+
+/** A message's {user} is an element of its own (.name in styles.css): tanaka-taro stays whole. */
+function fill(el: HTMLElement, key: MessageKey, values: Record<string, string | number>): void {
+  const [before = '', after] = t(key, { ...values, user: '\u0000' }).split('\u0000');
+  const name = document.createElement('span');
+  name.className = 'name';
+  name.textContent = String(values.user ?? '');
+  el.replaceChildren(...(after === undefined ? [before] : [before, name, after]));
 }
 
 function clear(el: HTMLElement): void {
@@ -61,7 +70,7 @@ function applyLang(lang: Lang): void {
       key: string;
       values: Record<string, string>;
     };
-    if (isMessageKey(key)) el.textContent = t(key, values);
+    if (isMessageKey(key)) fill(el, key, values);
   }
   for (const button of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) {
     button.setAttribute('aria-pressed', String(button.dataset.lang === lang));
