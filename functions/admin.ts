@@ -7,10 +7,12 @@ import { loadConfig } from './config.ts';
 import { embeddedWebAssets } from './http/embedded-assets.ts';
 import { embeddedOpenApiDocument } from './openapi/embedded.ts';
 
+const config = loadConfig();
+
 export const handler = handle(
   createAdminApp({
-    clients: createClients(),
-    config: loadConfig(),
+    clients: createClients({ region: config.region }),
+    config,
     assets: embeddedWebAssets(),
     openApiDocument: embeddedOpenApiDocument,
   }),

@@ -2,6 +2,8 @@
 // malformed value fails fast with a message naming the variable.
 
 import { type ApiKeyEntry, parseApiKeys } from './admin/api-keys.ts';
+import { parseSwitchRoles, type SwitchRole } from './enrollment/switch-roles.ts';
+import { partitionOfRegion } from './partition.ts';
 
 export interface Config {
   /** Origin (and optional path) the onboarding page is served from, without a trailing slash. */
@@ -17,6 +19,10 @@ export interface Config {
   maxCodeAttempts: number;
   /** Hashes and scopes of the admin API's keys (admin function only). */
   apiKeys: ApiKeyEntry[];
+  /** The function's region (Lambda's AWS_REGION): the SDK clients and the CLI profiles use it. */
+  region: string;
+  /** Roles employees may switch into with MFA, handed over after enrollment (SWITCH_ROLES). */
+  switchRoles: SwitchRole[];
 }
 
 /** IAM's rule for user names: 1–64 of letters, digits and +=,.@_- (docs/iam-facts.md). */
@@ -44,6 +50,7 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env = process.env): Config {
+  const region = read(env, 'AWS_REGION') ?? 'us-east-1';
   return {
     publicBaseUrl: url(env, 'PUBLIC_BASE_URL', 'http://localhost:3000'),
     forceMfaGroup: iamName(env, 'FORCE_MFA_GROUP', 'force-mfa'),
@@ -52,7 +59,17 @@ export function loadConfig(env: Env = process.env): Config {
     invitationTtlHours: integer(env, 'INVITATION_TTL_HOURS', 72, 1, MAX_INVITATION_TTL_HOURS),
     maxCodeAttempts: integer(env, 'MAX_CODE_ATTEMPTS', 10, 1, MAX_CODE_ATTEMPTS_LIMIT),
     apiKeys: apiKeys(env, 'API_KEYS'),
+    region,
+    switchRoles: switchRoles(env, 'SWITCH_ROLES', region),
   };
+}
+
+function switchRoles(env: Env, name: string, region: string): SwitchRole[] {
+  try {
+    return parseSwitchRoles(read(env, name), partitionOfRegion(region));
+  } catch (error) {
+    throw new ConfigError(`${name} ${(error as Error).message}`);
+  }
 }
 
 function apiKeys(env: Env, name: string): ApiKeyEntry[] {

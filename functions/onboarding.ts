@@ -5,10 +5,12 @@ import { loadConfig } from './config.ts';
 import { embeddedWebAssets } from './http/embedded-assets.ts';
 import { createOnboardingApp } from './onboarding/app.ts';
 
+const config = loadConfig();
+
 export const handler = handle(
   createOnboardingApp({
-    clients: createClients(),
-    config: loadConfig(),
+    clients: createClients({ region: config.region }),
+    config,
     assets: embeddedWebAssets(),
   }),
 );

@@ -3,4 +3,6 @@ import { createClients } from './aws/clients.ts';
 import { loadConfig } from './config.ts';
 import { createSweeper } from './invitations/sweep.ts';
 
-export const handler = createSweeper({ clients: createClients(), config: loadConfig() });
+const config = loadConfig();
+
+export const handler = createSweeper({ clients: createClients({ region: config.region }), config });

@@ -169,9 +169,38 @@ function showDone(result: Enrolled): void {
   link.replaceChildren(...breakable(result.next.consoleSignInUrl));
   $('cli-command').replaceChildren(...breakable(result.next.cliCommand));
   $('serial').replaceChildren(...breakable(result.next.mfaSerialNumber));
+  showRoles(result.next);
   // Nothing more to do with the link: forget it.
   sessionStorage.removeItem(TOKEN_KEY);
   showSuccess();
+}
+
+/** The roles to switch into: a console link each, and the CLI profiles for all of them. */
+function showRoles(next: Enrolled['next']): void {
+  $('roles').hidden = next.roles.length === 0;
+  $('role-links').replaceChildren(
+    ...next.roles.map((role) => {
+      const item = document.createElement('li');
+      const link = document.createElement('a');
+      link.href = role.switchRoleUrl;
+      link.target = '_blank';
+      link.rel = 'noreferrer noopener';
+      link.textContent = role.label;
+      const profile = document.createElement('span');
+      profile.className = 'muted';
+      say(profile, 'done.roleProfile', { profile: role.profile });
+      item.append(link, ' ', profile);
+      return item;
+    }),
+  );
+  // Line by line: a line's pieces do not wrap inside, and the line breaks must stay.
+  const lines = (next.awsConfig ?? '').replace(/\n$/, '').split('\n');
+  $('aws-config').replaceChildren(
+    ...lines.flatMap((line, i) => [
+      ...(i > 0 ? [document.createTextNode('\n')] : []),
+      ...breakable(line),
+    ]),
+  );
 }
 
 /**

@@ -66,6 +66,17 @@ const en = {
   'done.copyCommand': 'Copy the command',
   'done.copySerial': 'Copy the MFA device ARN',
   'done.finishing': 'Finishing the setup…',
+  'done.rolesTitle': 'Switch to your roles',
+  'done.rolesBody':
+    'Your administrator lets you work in these roles. Each requires MFA, so sign in with MFA first.',
+  'done.rolesConsoleTitle': 'In the AWS console',
+  'done.rolesConsoleBody':
+    "After you sign in, open a role's link and choose Switch Role. The console then lists the role in your account menu.",
+  'done.rolesCliTitle': 'With the AWS CLI and SDKs',
+  'done.rolesCliBody':
+    "Add this to the file ~/.aws/config (on Windows, %UserProfile%\\.aws\\config). Put your access keys in the first profile with the command in its comment line. Then add --profile and a role's profile name to a command: the CLI asks for your MFA code and reuses the session until it expires.",
+  'done.roleProfile': 'CLI profile: {profile}',
+  'done.copyConfig': 'Copy the configuration',
 };
 
 type Key = keyof typeof en;
@@ -136,6 +147,17 @@ const ja: Record<Key, string> = {
   'done.copyCommand': 'コマンドをコピー',
   'done.copySerial': 'MFA デバイスの ARN をコピー',
   'done.finishing': '設定を完了しています…',
+  'done.rolesTitle': 'ロールの切り替え',
+  'done.rolesBody':
+    '管理者が許可している次のロールに切り替えて作業できます。どのロールも MFA が必要なため、先に MFA を使ってサインインしてください。',
+  'done.rolesConsoleTitle': 'AWS マネジメントコンソールで切り替える',
+  'done.rolesConsoleBody':
+    'サインインした後にロールのリンクを開き、［ロールの切り替え］を選択してください。以後、そのロールはアカウントメニューに表示されます。',
+  'done.rolesCliTitle': 'AWS CLI と SDK で切り替える',
+  'done.rolesCliBody':
+    '次の内容をファイル ~/.aws/config (Windows では %UserProfile%\\.aws\\config) に追加してください。アクセスキーは、コメント行にあるコマンドで最初のプロファイルに設定します。コマンドに --profile とロールのプロファイル名を付けて実行すると、AWS CLI が MFA コードを尋ね、セッションの有効期間中はそのセッションを再利用します。',
+  'done.roleProfile': 'CLI プロファイル: {profile}',
+  'done.copyConfig': '設定をコピー',
 };
 
 export type MessageKey = Key;

@@ -11,17 +11,20 @@ export interface IamClients {
 }
 
 export interface ClientOptions {
+  /** The function's region. The SDK signs IAM calls for its partition's IAM region. */
+  region?: string;
   iamEndpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
 export function createClients(options: ClientOptions = {}): IamClients {
   return {
-    // IAM is a global service signed in us-east-1.
+    // IAM is global per partition; from the function's region the SDK's endpoint rules pick
+    // the partition's IAM endpoint and signing region (us-east-1, cn-north-1, us-gov-west-1).
     iam: new IAMClient({
       maxAttempts: 1,
       credentials: options.credentials,
-      region: 'us-east-1',
+      region: options.region ?? 'us-east-1',
       endpoint: options.iamEndpoint,
     }),
   };

@@ -33,9 +33,11 @@ import {
   type VerifiedInvitation,
 } from '../invitations/invitations.ts';
 import type { Logger } from '../logger.ts';
+import { consoleSignInUrl, partitionOfArn } from '../partition.ts';
 import { otpauthUri, qrSvg } from './otpauth.ts';
 import { isInGroup, ownDeviceName, ownSerialNumber } from './own-device.ts';
 import type { Enrolled, EnrollmentStatus, NewDevice } from './schemas.ts';
+import { awsConfigBlock, roleHandovers } from './switch-roles.ts';
 
 export interface AccountInfo {
   accountId: string;
@@ -249,11 +251,29 @@ async function activateOwnDevice(
     status: 'enrolled',
     serialNumber,
     groupName: config.forceMfaGroup,
-    next: {
-      consoleSignInUrl: `https://${accountLabel(account)}.signin.aws.amazon.com/console`,
+    next: nextSteps(config, verified.user.arn, account, serialNumber),
+  };
+}
+
+/** What the success screen hands over: sign-in, the CLI with MFA, and the roles to switch into. */
+function nextSteps(
+  config: Config,
+  userArn: string,
+  account: AccountInfo,
+  serialNumber: string,
+): Enrolled['next'] {
+  const label = accountLabel(account);
+  return {
+    consoleSignInUrl: consoleSignInUrl(partitionOfArn(userArn), label),
+    mfaSerialNumber: serialNumber,
+    cliCommand: `aws sts get-session-token --serial-number ${serialNumber} --token-code <code>`,
+    roles: roleHandovers(config.switchRoles),
+    awsConfig: awsConfigBlock({
+      roles: config.switchRoles,
+      accountLabel: label,
       mfaSerialNumber: serialNumber,
-      cliCommand: `aws sts get-session-token --serial-number ${serialNumber} --token-code <code>`,
-    },
+      region: config.region,
+    }),
   };
 }
 

@@ -6,6 +6,7 @@
 
 import { accountIdFromArn, type IamGateway, type IamUser } from '../aws/iam-gateway.ts';
 import { type Config, USER_NAME_PATTERN } from '../config.ts';
+import { partitionOfArn } from '../partition.ts';
 
 const DEVICE_NAME_PREFIX = 'onboarding-';
 
@@ -15,7 +16,7 @@ export function ownDeviceName(userName: string): string {
 
 /** The device's ARN, in the user's partition and account (both read from the user's ARN). */
 export function ownSerialNumber(config: Config, user: Pick<IamUser, 'arn' | 'userName'>): string {
-  const partition = user.arn.split(':')[1] || 'aws';
+  const partition = partitionOfArn(user.arn);
   const accountId = accountIdFromArn(user.arn);
   return `arn:${partition}:iam::${accountId}:mfa${config.mfaDevicePath}${ownDeviceName(user.userName)}`;
 }

@@ -65,7 +65,30 @@ export const activationResponse = v.strictObject({
   next: v.strictObject({
     consoleSignInUrl: v.string(),
     mfaSerialNumber: v.string(),
-    cliCommand: v.string(),
+    cliCommand: v.pipe(
+      v.string(),
+      v.description('An MFA session for the CLI: aws sts get-session-token with the new device'),
+    ),
+    roles: v.pipe(
+      v.array(
+        v.strictObject({
+          roleArn: v.string(),
+          label: v.string(),
+          profile: v.pipe(v.string(), v.description('Its profile in awsConfig')),
+          switchRoleUrl: v.pipe(
+            v.string(),
+            v.description("The console's Switch Role form, filled in for this role"),
+          ),
+        }),
+      ),
+      v.description('The roles employees may switch into with MFA (SWITCH_ROLES)'),
+    ),
+    awsConfig: v.pipe(
+      v.nullable(v.string()),
+      v.description(
+        "A ~/.aws/config block: a source profile for the user's access keys and one profile per role with role_arn, source_profile and the new device as mfa_serial. Null when no roles are configured.",
+      ),
+    ),
   }),
 });
 

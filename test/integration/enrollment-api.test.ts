@@ -274,6 +274,8 @@ describe('POST /api/enrollment/activate', () => {
         consoleSignInUrl: 'https://example-corp.signin.aws.amazon.com/console',
         mfaSerialNumber: device.serialNumber,
         cliCommand: `aws sts get-session-token --serial-number ${device.serialNumber} --token-code <code>`,
+        roles: [],
+        awsConfig: null,
       },
     });
     await expectEnrolled(f, TANAKA, device.serialNumber);

@@ -67,6 +67,7 @@ export function useOnboarding(
     const config = loadConfig({ PUBLIC_BASE_URL: 'https://onboarding.example.com', ...env });
     const newClients = () =>
       createClients({
+        region: config.region,
         iamEndpoint: emulator.url,
         credentials: { accessKeyId: 'AKIATESTONBOARDING1', secretAccessKey: 'test' },
       });
