@@ -73,6 +73,12 @@ const parameters: Record<string, Json> = {
     MinValue: 1,
     MaxValue: 720,
   },
+  SwitchRoles: {
+    Type: 'String',
+    Description:
+      'Roles employees may switch into with MFA, shown after enrollment: a JSON list of {"roleArn", "label"?, "profile"?}; empty for none.',
+    AllowedPattern: '^(\\[[\\s\\S]*\\])?$',
+  },
   MaxCodeAttempts: {
     Type: 'Number',
     Description: 'Code checks allowed per invitation (each is a user tag).',
@@ -132,7 +138,7 @@ const resources: () => Record<string, Json> = () => ({
     UpdateReplacePolicy: 'Retain',
     Properties: {
       Description: 'Denies everything but MFA self-management until the session used MFA.',
-      PolicyDocument: withPolicyVariablesEscaped(forceMfaPolicyDocument()),
+      PolicyDocument: withPolicyVariablesEscaped(forceMfaPolicyDocument('${AWS::Partition}')),
       // An existing group gets the policy too: the group is only as good as its policy.
       Groups: [
         { 'Fn::If': ['CreateForceMfaGroup', ref('ForceMfaGroup'), ref('ForceMfaGroupName')] },
@@ -205,11 +211,11 @@ export function publicBaseUrl(): Json {
 /**
  * IAM policy variables (`${aws:username}`) wrapped as `Fn::Sub` with `${!…}`, which renders a
  * literal `${…}`: the packager (osls, Serverless) would read a bare `${aws:…}` as its own
- * variable and fail.
+ * variable and fail. CloudFormation's pseudo parameters (`${AWS::Partition}`) stay, to be filled in.
  */
 export function withPolicyVariablesEscaped(value: unknown): Json {
   if (typeof value === 'string')
-    return value.includes('${') ? sub(value.replaceAll('${', '${!')) : value;
+    return value.includes('${') ? sub(value.replace(/\$\{(?!AWS::)/g, '$${!')) : value;
   if (Array.isArray(value)) return value.map(withPolicyVariablesEscaped);
   if (value && typeof value === 'object')
     return Object.fromEntries(

@@ -12,13 +12,18 @@
 
 export const FORCE_MFA_POLICY_NAME = 'force-mfa';
 
-export function forceMfaPolicyDocument() {
+/**
+ * The policy for a partition (`aws`, `aws-cn`, `aws-us-gov`): the stack passes
+ * `${AWS::Partition}`, which CloudFormation fills in; the local emulator passes its own.
+ */
+export function forceMfaPolicyDocument(partition: string) {
+  const iam = `arn:${partition}:iam::*`;
   // Policy variables, resolved by IAM at evaluation time, not JS templates.
   const ownUser = [
     // biome-ignore lint/suspicious/noTemplateCurlyInString: IAM policy variable
-    'arn:aws:iam::*:user/${aws:username}',
+    `${iam}:user/\${aws:username}`,
     // biome-ignore lint/suspicious/noTemplateCurlyInString: IAM policy variable
-    'arn:aws:iam::*:user/*/${aws:username}',
+    `${iam}:user/*/\${aws:username}`,
   ];
   return {
     Version: '2012-10-17',
@@ -39,7 +44,7 @@ export function forceMfaPolicyDocument() {
         Sid: 'AllowCreateVirtualMFADevice',
         Effect: 'Allow',
         Action: ['iam:CreateVirtualMFADevice'],
-        Resource: 'arn:aws:iam::*:mfa/*',
+        Resource: `${iam}:mfa/*`,
       },
       {
         Sid: 'AllowManageOwnUserMFA',

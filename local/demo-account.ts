@@ -294,7 +294,7 @@ export function demoSeed(groupName = 'force-mfa', now = new Date()): SeedSpec {
       {
         name: groupName,
         createDate: daysAgo(380),
-        policies: [{ name: FORCE_MFA_POLICY_NAME, document: forceMfaPolicyDocument() }],
+        policies: [{ name: FORCE_MFA_POLICY_NAME, document: forceMfaPolicyDocument('aws') }],
       },
       ...GROUPS.map((g) => ({ ...g, createDate: daysAgo(370) })),
     ],

@@ -115,7 +115,7 @@ export function generateAccount(options: GenerateAccountOptions): SeedSpec {
     groups: [
       {
         name: groupName,
-        policies: [{ name: FORCE_MFA_POLICY_NAME, document: forceMfaPolicyDocument() }],
+        policies: [{ name: FORCE_MFA_POLICY_NAME, document: forceMfaPolicyDocument('aws') }],
       },
     ],
     users,

@@ -79,7 +79,7 @@ describe('the demo account: what the enrollment tests rely on', () => {
 
     expect(group.Users).toEqual([]);
     expect(JSON.parse(decodeURIComponent(policy.PolicyDocument ?? ''))).toEqual(
-      forceMfaPolicyDocument(),
+      forceMfaPolicyDocument('aws'),
     );
   });
 

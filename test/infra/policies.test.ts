@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INVITATION_TAG_KEY } from '../../functions/config.ts';
 import { ESCALATION_ACTIONS, FUNCTION_TAG_KEY } from '../../infra/role-policies.ts';
-import { resolver } from './support/cfn.ts';
+import { resolver, TEST_DEPLOYMENT } from './support/cfn.ts';
 import { packagedStack } from './support/packaged-stack.ts';
 import { ACCOUNT_ID, ADMINISTRATOR_ACCESS, decide, type Principal } from './support/simulate.ts';
 
@@ -151,6 +151,15 @@ describe('the force-MFA policy', () => {
     }
   });
 
+  it('lets a CLI role profile (access keys, with the code sent in AssumeRole) assume a role, and not without the code', async () => {
+    // The request context of AssumeRole with SerialNumber and TokenCode has
+    // aws:MultiFactorAuthPresent true although the keys are long-term (docs/iam-facts.md).
+    const assume = { action: 'sts:AssumeRole', resource: iam('role/Developer') };
+    const withCode = { ...assume, context: { 'aws:MultiFactorAuthPresent': 'true' } };
+    expect(await decide(employee('with long-term keys'), withCode)).toBe('Allowed');
+    expect(await decide(employee('with long-term keys'), assume)).toBe('ExplicitlyDenied');
+  });
+
   it("lets an employee deactivate their own device only with MFA, and never another user's", async () => {
     const own = { action: 'iam:DeactivateMFADevice', resource: TANAKA };
     expect(await decide(groupOnly(false), own)).toBe('ExplicitlyDenied');
@@ -159,6 +168,44 @@ describe('the force-MFA policy', () => {
       await decide(groupOnly(true), { action: 'iam:DeactivateMFADevice', resource: OTHER_USER }),
     ).toBe('ImplicitlyDenied');
   });
+});
+
+describe('the force-MFA policy in another partition', () => {
+  it.each([
+    ['aws-cn', 'cn-north-1'],
+    ['aws-us-gov', 'us-gov-west-1'],
+  ])(
+    'in %s, lets an employee set up only their own device until they use MFA',
+    async (partition, region) => {
+      const { template } = await packagedStack();
+      const policy = resolver(template, { ...TEST_DEPLOYMENT, region, partition }).resolve(
+        template.Resources.ForceMfaPolicy?.Properties.PolicyDocument,
+      );
+      const arn = (resource: string) => `arn:${partition}:iam::${ACCOUNT_ID}:${resource}`;
+      const employee = (mfa: boolean): Principal => ({
+        arn: arn('user/staff/tanaka'),
+        identityPolicies: [policy, ADMINISTRATOR_ACCESS],
+        context: { 'aws:username': 'tanaka', 'aws:MultiFactorAuthPresent': String(mfa) },
+      });
+      const groupOnly: Principal = { ...employee(false), identityPolicies: [policy] };
+      const own = { action: 'iam:EnableMFADevice', resource: arn('user/staff/tanaka') };
+      const create = {
+        action: 'iam:CreateVirtualMFADevice',
+        resource: arn('mfa/onboarding-tanaka'),
+      };
+      expect(await decide(groupOnly, own)).toBe('Allowed');
+      expect(await decide(groupOnly, create)).toBe('Allowed');
+      expect(
+        await decide(groupOnly, {
+          action: 'iam:EnableMFADevice',
+          resource: arn('user/staff/sato'),
+        }),
+      ).toBe('ImplicitlyDenied');
+      const other = { action: 's3:ListAllMyBuckets', resource: '*' };
+      expect(await decide(employee(false), other)).toBe('ExplicitlyDenied');
+      expect(await decide(employee(true), other)).toBe('Allowed');
+    },
+  );
 });
 
 /** Concrete requests for every pattern of ESCALATION_ACTIONS (checked below), and more. */

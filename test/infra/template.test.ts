@@ -227,6 +227,31 @@ describe('functions', () => {
     expect(JSON.stringify(template)).not.toMatch(/[0-9a-f]{64}/);
   });
 
+  it("gives the onboarding function the roles to switch into, from the stack's SwitchRoles parameter", () => {
+    const variables = (fn: string) =>
+      template.Resources[`${fn}LambdaFunction`]?.Properties.Environment.Variables;
+    expect(variables('Onboarding').SWITCH_ROLES).toEqual({ Ref: 'SwitchRoles' });
+    expect(template.Parameters.SwitchRoles).toMatchObject({ Type: 'String', Default: '' });
+    const pattern = new RegExp(String(template.Parameters.SwitchRoles?.AllowedPattern));
+    expect(pattern.test('')).toBe(true);
+    expect(pattern.test('[{"roleArn": "arn:aws:iam::111122223333:role/Dev"}]')).toBe(true);
+    expect(pattern.test('{"roleArn": "x"}')).toBe(false);
+    for (const fn of ['Admin', 'Sweeper']) expect(variables(fn).SWITCH_ROLES).toBeUndefined();
+  });
+
+  it("names no partition: every ARN the stack writes takes CloudFormation's ${AWS::Partition}", () => {
+    // The pattern of the certificate parameter accepts any partition: `arn:aws[a-z-]*:`.
+    expect(JSON.stringify(template.Resources)).not.toMatch(/arn:aws[:-]/);
+    const forceMfa = resolver(template, {
+      ...TEST_DEPLOYMENT,
+      region: 'cn-northwest-1',
+      partition: 'aws-cn',
+    }).resolve(template.Resources.ForceMfaPolicy?.Properties.PolicyDocument);
+    const arns = JSON.stringify(forceMfa).match(/arn:[^"]*/g) ?? [];
+    expect(arns.length).toBeGreaterThan(0);
+    for (const arn of arns) expect(arn).toMatch(/^arn:aws-cn:iam::\*:/);
+  });
+
   it('keeps every log group for a year', () => {
     const groups = resourcesOfType('AWS::Logs::LogGroup');
     expect(groups.map(([name]) => name).sort()).toEqual([

@@ -7,6 +7,8 @@ import type { CfnTemplate } from './packaged-stack.ts';
 export interface Deployment {
   accountId: string;
   region: string;
+  /** Default `aws`; set it with a region of that partition. */
+  partition?: string;
   stage: string;
   /** Parameter values; parameters not given take the template's defaults. */
   parameters: Record<string, string>;
@@ -21,11 +23,12 @@ export const TEST_DEPLOYMENT: Deployment = {
 };
 
 export function resolver(template: CfnTemplate, deployment: Deployment = TEST_DEPLOYMENT) {
+  const partition = deployment.partition ?? 'aws';
   const pseudo: Record<string, string> = {
     'AWS::AccountId': deployment.accountId,
     'AWS::Region': deployment.region,
-    'AWS::Partition': 'aws',
-    'AWS::URLSuffix': 'amazonaws.com',
+    'AWS::Partition': partition,
+    'AWS::URLSuffix': partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com',
     'AWS::StackName': `mfa-onboarding-${deployment.stage}`,
   };
   const parameter = (name: string): string | undefined => {
@@ -42,7 +45,7 @@ export function resolver(template: CfnTemplate, deployment: Deployment = TEST_DE
     // What Ref returns for the resource types the policies name.
     if (resource.Type === 'AWS::IAM::Group') return String(resolve(resource.Properties.GroupName));
     if (resource.Type === 'AWS::IAM::ManagedPolicy')
-      return `arn:aws:iam::${deployment.accountId}:policy/mfa-onboarding/${name}`;
+      return `arn:${partition}:iam::${deployment.accountId}:policy/mfa-onboarding/${name}`;
     if (resource.Type === 'AWS::ApiGatewayV2::Api') return 'abcdef1234';
     throw new Error(`Ref to ${resource.Type} is not modelled`);
   };
@@ -51,10 +54,10 @@ export function resolver(template: CfnTemplate, deployment: Deployment = TEST_DE
     const resource = template.Resources[name];
     if (resource?.Type === 'AWS::Logs::LogGroup' && attribute === 'Arn') {
       const group = String(resolve(resource.Properties.LogGroupName));
-      return `arn:aws:logs:${deployment.region}:${deployment.accountId}:log-group:${group}:*`;
+      return `arn:${partition}:logs:${deployment.region}:${deployment.accountId}:log-group:${group}:*`;
     }
     if (resource?.Type === 'AWS::IAM::Role' && attribute === 'Arn')
-      return `arn:aws:iam::${deployment.accountId}:role/mfa-onboarding/${name}`;
+      return `arn:${partition}:iam::${deployment.accountId}:role/mfa-onboarding/${name}`;
     throw new Error(`Fn::GetAtt ${name}.${attribute} is not modelled`);
   };
 
