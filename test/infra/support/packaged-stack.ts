@@ -31,7 +31,7 @@ const INPUTS = [
 ];
 
 export interface CfnTemplate {
-  Parameters: Record<string, { Default?: string | number }>;
+  Parameters: Record<string, { Default?: string | number; AllowedPattern?: string }>;
   Conditions: Record<string, unknown>;
   Resources: Record<string, CfnResource>;
   Outputs: Record<string, unknown>;
