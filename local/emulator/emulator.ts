@@ -16,6 +16,7 @@ import { stsOperations } from './ops/sts.ts';
 import type { Caller, EmulatorSettings, OpTable } from './ops/types.ts';
 import { Params } from './params.ts';
 import { applySeed, type SeedSpec, type SeedSummary } from './seed.ts';
+import { SesService, type SesSettings } from './ses/service.ts';
 import {
   type AccountState,
   type AccountStateJson,
@@ -46,6 +47,8 @@ export interface EmulatorOptions {
   faults?: FaultConfig;
   /** Where save()/load() keep the state as JSON. */
   stateFile?: string;
+  /** SES settings at start and after reset (ses/service.ts). */
+  ses?: Partial<SesSettings>;
 }
 
 export interface QueryRequest {
@@ -67,6 +70,8 @@ export class Emulator {
   state: AccountState;
   settings: EmulatorSettings;
   readonly faults: FaultInjector;
+  /** SES v2: email identities and the mail it accepted (ses/). */
+  readonly ses: SesService;
   readonly calls = new CallCounter();
   readonly outcomes = new OutcomeCounter();
   /** Temporary credentials issued by STS, by access key id. */
@@ -79,6 +84,7 @@ export class Emulator {
     this.state = createAccountState(options.accountId ?? DEFAULT_ACCOUNT_ID);
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this.faults = new FaultInjector(options.faults);
+    this.ses = new SesService(options.ses);
     this.stateFile = options.stateFile;
   }
 
@@ -93,6 +99,7 @@ export class Emulator {
     this.faults.configure({});
     this.calls.reset();
     this.outcomes.reset();
+    this.ses.reset();
     this.sessions.clear();
     this.clockOffsetMs = 0;
   }

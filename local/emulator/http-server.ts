@@ -17,6 +17,7 @@ import { Emulator, type EmulatorOptions } from './emulator.ts';
 import type { FaultConfig } from './faults.ts';
 import type { EmulatorSettings } from './ops/types.ts';
 import type { SeedSpec } from './seed.ts';
+import { isSesPath, serveSes } from './ses/http.ts';
 import { stateToJson } from './state.ts';
 
 export interface StartOptions extends EmulatorOptions {
@@ -68,6 +69,8 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
 
 async function serve(emulator: Emulator, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://emulator');
+  // SES v2 (REST-JSON under /v2/email/) and its mailbox (/_emulator/mail*): ses/http.ts.
+  if (isSesPath(url.pathname)) return serveSes(emulator, url, req, res);
   if (url.pathname.startsWith('/_emulator/')) return control(emulator, url, req, res);
 
   const body = await readBody(req);
@@ -162,7 +165,7 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   res.end(body);
 }
 
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
+export async function readBody(req: IncomingMessage): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
