@@ -23,6 +23,16 @@ export interface Config {
   region: string;
   /** Roles employees may switch into with MFA, handed over after enrollment (SWITCH_ROLES). */
   switchRoles: SwitchRole[];
+  /** The SES identity links are emailed from; SendEmail is allowed from it alone. */
+  senderEmail: string;
+  /** The user tag holding an employee's email address (`"delivery": "email"`). */
+  emailTagKey: string;
+  /** Scheduled runs invite users without MFA by email (AUTO_INVITE=true). */
+  autoInvite: boolean;
+  /** How old (days since CreateDate) a user must be before a scheduled run invites them. */
+  autoInviteAfterDays: number;
+  /** Slack-compatible incoming webhook the scheduled digest is posted to (a secret: from SSM). */
+  digestWebhookUrl?: string;
 }
 
 /** IAM's rule for user names: 1–64 of letters, digits and +=,.@_- (docs/iam-facts.md). */
@@ -61,7 +71,56 @@ export function loadConfig(env: Env = process.env): Config {
     apiKeys: apiKeys(env, 'API_KEYS'),
     region,
     switchRoles: switchRoles(env, 'SWITCH_ROLES', region),
+    senderEmail: emailAddress(env, 'SENDER_EMAIL', DEFAULT_SENDER_EMAIL),
+    emailTagKey: tagKey(env, 'EMAIL_TAG_KEY', 'email'),
+    autoInvite: flag(env, 'AUTO_INVITE', false),
+    autoInviteAfterDays: integer(env, 'AUTO_INVITE_AFTER_DAYS', 3, 0, 365),
+    digestWebhookUrl: optionalUrl(env, 'DIGEST_WEBHOOK_URL'),
   };
+}
+
+/** The sender `npm start` verifies in its emulator; deployments set their own verified one. */
+export const DEFAULT_SENDER_EMAIL = 'onboarding@example.com';
+
+/** One @ between a non-empty local part and a dotted domain, no spaces: what SES accepts. */
+export const EMAIL_ADDRESS_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function emailAddress(env: Env, name: string, fallback: string): string {
+  const value = read(env, name) ?? fallback;
+  if (!EMAIL_ADDRESS_PATTERN.test(value) || value.length > 320)
+    throw new ConfigError(`${name} must be an email address, got "${value}"`);
+  return value;
+}
+
+/** IAM's tag key rule: 1–128 of letters, digits, spaces and _.:/=+-@ (docs/iam-facts.md). */
+function tagKey(env: Env, name: string, fallback: string): string {
+  const value = read(env, name) ?? fallback;
+  if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u.test(value) || value.toLowerCase().startsWith('aws:'))
+    throw new ConfigError(`${name} must be an IAM tag key, got "${value}"`);
+  return value;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (raw !== 'true' && raw !== 'false')
+    throw new ConfigError(`${name} must be "true" or "false", got "${raw}"`);
+  return raw === 'true';
+}
+
+/** An https URL (a secret: the message never echoes it). */
+function optionalUrl(env: Env, name: string): string | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:'))
+    throw new ConfigError(`${name} must be an http(s) URL`);
+  return raw;
 }
 
 function switchRoles(env: Env, name: string, region: string): SwitchRole[] {
