@@ -76,7 +76,7 @@ function keyColumns(key: AccessKeyRecord | undefined, user: UserRecord): string[
 function rootRow(state: AccountState): string {
   return [
     '<root_account>',
-    rootArn(state.accountId),
+    rootArn(state),
     reportDate(state.createDate),
     'not_supported', // password_enabled: always not_supported for root
     'no_information', // password_last_used: root sign-ins are not tracked here

@@ -1,5 +1,9 @@
 // The emulator without its HTTP server: account state, settings, faults, call counters and the
 // dispatch of one Query-protocol request to its operation handler.
+//
+// One account state per AWS partition (partition.ts), as in AWS, where an aws-cn account is a
+// separate account: a request acts on the state of the partition of its signing region, and
+// its access key (long-term or from STS) is one that partition issued. `state` is the aws one.
 
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -15,15 +19,16 @@ import { iamOperations } from './ops/iam.ts';
 import { stsOperations } from './ops/sts.ts';
 import type { Caller, EmulatorSettings, OpTable } from './ops/types.ts';
 import { Params } from './params.ts';
+import { type Partition, partitionOfRequest } from './partition.ts';
 import { applySeed, type SeedSpec, type SeedSummary } from './seed.ts';
 import { SesService, type SesSettings } from './ses/service.ts';
 import {
   type AccountState,
-  type AccountStateJson,
   createAccountState,
   DEFAULT_ACCOUNT_ID,
-  stateFromJson,
-  stateToJson,
+  type EmulatorStateJson,
+  partitionsFromJson,
+  partitionsToJson,
 } from './state.ts';
 import { el, escapeXml } from './xml.ts';
 
@@ -43,6 +48,8 @@ export const DEFAULT_SETTINGS: EmulatorSettings = {
 
 export interface EmulatorOptions {
   accountId?: string;
+  /** Account ids of other partitions; default: `accountId`. */
+  accountIds?: Partial<Record<Partition, string>>;
   settings?: Partial<EmulatorSettings>;
   faults?: FaultConfig;
   /** Where save()/load() keep the state as JSON. */
@@ -67,34 +74,77 @@ export interface QueryResponse {
 }
 
 export class Emulator {
-  state: AccountState;
   settings: EmulatorSettings;
   readonly faults: FaultInjector;
   /** SES v2: email identities and the mail it accepted (ses/). */
   readonly ses: SesService;
   readonly calls = new CallCounter();
   readonly outcomes = new OutcomeCounter();
-  /** Temporary credentials issued by STS, by access key id. */
-  readonly sessions = new Map<string, Caller>();
   /** Added to the wall clock: lets tests move time forward (report ages, TOTP steps). */
   clockOffsetMs = 0;
   readonly stateFile?: string;
+  /** Account states by partition, made on first use; aws always exists. */
+  private readonly states = new Map<Partition, AccountState>();
+  /** Temporary credentials issued by STS, by partition and access key id. */
+  private readonly sessions = new Map<Partition, Map<string, Caller>>();
 
   constructor(private readonly options: EmulatorOptions = {}) {
-    this.state = createAccountState(options.accountId ?? DEFAULT_ACCOUNT_ID);
+    this.states.set('aws', this.newState('aws', new Date()));
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this.faults = new FaultInjector(options.faults);
     this.ses = new SesService(options.ses);
     this.stateFile = options.stateFile;
   }
 
+  /** The account of the `aws` partition (the one of every request signed outside cn-/us-gov-). */
+  get state(): AccountState {
+    return this.stateOf('aws');
+  }
+
+  set state(state: AccountState) {
+    if (state.partition !== 'aws')
+      throw new Error(`emulator.state is aws's, not ${state.partition}'s`);
+    this.states.set('aws', state);
+  }
+
+  /** The account of a partition, created empty the first time it is asked for. */
+  stateOf(partition: Partition): AccountState {
+    let state = this.states.get(partition);
+    if (!state) {
+      state = this.newState(partition, this.now());
+      this.states.set(partition, state);
+    }
+    return state;
+  }
+
+  /** Partitions that have an account state so far (aws first). */
+  partitions(): Partition[] {
+    return [...this.states.keys()];
+  }
+
+  private newState(partition: Partition, now: Date): AccountState {
+    const accountId =
+      this.options.accountIds?.[partition] ?? this.options.accountId ?? DEFAULT_ACCOUNT_ID;
+    return createAccountState(accountId, now, partition);
+  }
+
+  private sessionsOf(partition: Partition): Map<string, Caller> {
+    let sessions = this.sessions.get(partition);
+    if (!sessions) {
+      sessions = new Map();
+      this.sessions.set(partition, sessions);
+    }
+    return sessions;
+  }
+
   now(): Date {
     return new Date(Date.now() + this.clockOffsetMs);
   }
 
-  /** Back to an empty account, default settings, no faults, zero counters, real time. */
+  /** Back to empty accounts in every partition, default settings, no faults, zero counters, real time. */
   reset(): void {
-    this.state = createAccountState(this.options.accountId ?? DEFAULT_ACCOUNT_ID, this.now());
+    this.states.clear();
+    this.states.set('aws', this.newState('aws', this.now()));
     this.settings = { ...DEFAULT_SETTINGS, ...this.options.settings };
     this.faults.configure({});
     this.calls.reset();
@@ -104,19 +154,26 @@ export class Emulator {
     this.clockOffsetMs = 0;
   }
 
-  seed(spec: SeedSpec): SeedSummary {
-    return applySeed(this.state, spec, this.now());
+  seed(spec: SeedSpec, partition: Partition = 'aws'): SeedSummary {
+    return applySeed(this.stateOf(partition), spec, this.now());
   }
 
+  /** Writes every partition's account (EmulatorStateJson: aws's at the top, as ever). */
   async save(file = this.stateFile): Promise<string> {
     if (!file) throw new Error('no state file configured');
-    await writeFile(file, JSON.stringify(stateToJson(this.state)), 'utf8');
+    const others = [...this.states.values()].filter((state) => state.partition !== 'aws');
+    await writeFile(file, JSON.stringify(partitionsToJson(this.state, others)), 'utf8');
     return file;
   }
 
+  /** Replaces every partition's account with the file's; one without `partitions` is aws's only. */
   async load(file = this.stateFile): Promise<string> {
     if (!file) throw new Error('no state file configured');
-    this.state = stateFromJson(JSON.parse(await readFile(file, 'utf8')) as AccountStateJson);
+    const loaded = partitionsFromJson(
+      JSON.parse(await readFile(file, 'utf8')) as EmulatorStateJson,
+    );
+    this.states.clear();
+    for (const state of loaded) this.states.set(state.partition, state);
     this.sessions.clear();
     return file;
   }
@@ -173,14 +230,15 @@ export class Emulator {
     }
 
     try {
-      const caller = this.callerOf(request.authorization);
+      const partition = partitionOfRequest(request.authorization);
+      const caller = this.callerOf(partition, request.authorization);
       const result = await handler({
-        state: this.state,
+        state: this.stateOf(partition),
         params: new Params(params, table === stsOperations ? 'sts' : 'iam'),
         now: this.now(),
         caller,
         settings: this.settings,
-        sessions: this.sessions,
+        sessions: this.sessionsOf(partition),
       });
       const body =
         `<${action}Response xmlns="${namespace}">` +
@@ -201,16 +259,18 @@ export class Emulator {
   }
 
   /** The access key id in the SigV4 `Credential=` scope names the caller. */
-  private callerOf(authorization: string | undefined): Caller {
+  private callerOf(partition: Partition, authorization: string | undefined): Caller {
     const keyId = /Credential=([^/,\s]+)\//.exec(authorization ?? '')?.[1];
     if (keyId) {
-      const session = this.sessions.get(keyId);
+      const session = this.sessionsOf(partition).get(keyId);
       if (session) return session;
-      const key = this.state.accessKeys.get(keyId);
-      const user = key?.user === undefined ? undefined : this.state.users.get(key.user);
+      const state = this.stateOf(partition);
+      const key = state.accessKeys.get(keyId);
+      const user = key?.user === undefined ? undefined : state.users.get(key.user);
       // AWS refuses a deactivated key as it does an unknown one (docs/iam-facts.md §3
-      // "Access keys"); unknown keys still act as root here, so tests need no setup.
-      if (key?.status === 'Inactive') {
+      // "Access keys"), and a key of another partition is unknown in this one ("Partitions");
+      // keys no partition knows still act as root here, so tests need no setup.
+      if (key?.status === 'Inactive' || (!key && this.issuedElsewhere(partition, keyId))) {
         throw new AwsError(
           'InvalidClientTokenId',
           403,
@@ -220,6 +280,17 @@ export class Emulator {
       if (key && user) return { kind: 'user', user, key };
     }
     return { kind: 'root' };
+  }
+
+  /** Whether another partition issued this key id (an access key or STS credentials). */
+  private issuedElsewhere(partition: Partition, keyId: string): boolean {
+    for (const [other, state] of this.states) {
+      if (other !== partition && state.accessKeys.has(keyId)) return true;
+    }
+    for (const [other, sessions] of this.sessions) {
+      if (other !== partition && sessions.has(keyId)) return true;
+    }
+    return false;
   }
 }
 

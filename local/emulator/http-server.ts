@@ -7,15 +7,18 @@
 //   GET  /_emulator/settings          TOTP window, report timings   PATCH: change some
 //   PUT  /_emulator/clock             {"offsetMs"} or {"advanceMs"}: move the emulator's clock
 //   POST /_emulator/seed              SeedSpec JSON: bulk users, groups, devices
-//   POST /_emulator/reset             empty account, default settings, no faults
-//   POST /_emulator/save | /load      the JSON state file given at start
+//   POST /_emulator/reset             empty accounts (every partition), default settings, no faults
+//   POST /_emulator/save | /load      the JSON state file given at start (every partition)
 //   GET  /_emulator/state             the whole state as JSON (a test tool: it includes seeds)
+// health, seed and state act on one partition's account: `?partition=aws-cn` or `aws-us-gov`,
+// default `aws` (partition.ts).
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Emulator, type EmulatorOptions } from './emulator.ts';
 import type { FaultConfig } from './faults.ts';
 import type { EmulatorSettings } from './ops/types.ts';
+import { isPartition, PARTITIONS, type Partition } from './partition.ts';
 import type { SeedSpec } from './seed.ts';
 import { isSesPath, serveSes } from './ses/http.ts';
 import { stateToJson } from './state.ts';
@@ -105,9 +108,10 @@ async function control(
     return sendJson(res, 400, { error: 'body must be JSON' });
   }
   try {
+    const partition = partitionParam(url);
     switch (route) {
       case 'GET /health':
-        return sendJson(res, 200, { ok: true, accountId: emulator.state.accountId });
+        return sendJson(res, 200, { ok: true, accountId: emulator.stateOf(partition).accountId });
       case 'GET /calls':
         return sendJson(res, 200, emulator.calls.snapshot());
       case 'DELETE /calls':
@@ -138,7 +142,7 @@ async function control(
         });
       }
       case 'POST /seed':
-        return sendJson(res, 200, emulator.seed(input as SeedSpec));
+        return sendJson(res, 200, emulator.seed(input as SeedSpec, partition));
       case 'POST /reset':
         emulator.reset();
         return sendJson(res, 200, { ok: true });
@@ -147,13 +151,22 @@ async function control(
       case 'POST /load':
         return sendJson(res, 200, { loaded: await emulator.load() });
       case 'GET /state':
-        return sendJson(res, 200, stateToJson(emulator.state));
+        return sendJson(res, 200, stateToJson(emulator.stateOf(partition)));
       default:
         return sendJson(res, 404, { error: `no control route ${route}` });
     }
   } catch (error) {
     return sendJson(res, 400, { error: error instanceof Error ? error.message : String(error) });
   }
+}
+
+/** `?partition=`, default aws; anything else is a 400 naming the partitions there are. */
+function partitionParam(url: URL): Partition {
+  const value = url.searchParams.get('partition') ?? 'aws';
+  if (!isPartition(value)) {
+    throw new Error(`unknown partition ${JSON.stringify(value)} (one of ${PARTITIONS.join(', ')})`);
+  }
+  return value;
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {

@@ -9,8 +9,10 @@
 
 import { randomBytes } from 'node:crypto';
 import { isJsonObject } from './ops/shared.ts';
+import { MFA_KINDS_BY_PARTITION } from './partition.ts';
 import {
   type AccountState,
+  fidoArn,
   type GroupRecord,
   groupArn,
   type MfaDeviceRecord,
@@ -164,7 +166,6 @@ export function applySeed(state: AccountState, spec: SeedSpec, now: Date): SeedS
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
     fail('the spec must be a JSON object');
   }
-  const acct = state.accountId;
   const groupSpecs = checkArray('groups', spec.groups);
   const userSpecs = checkArray('users', spec.users);
   const unassignedSpecs = checkArray('unassignedVirtualDevices', spec.unassignedVirtualDevices);
@@ -208,7 +209,7 @@ export function applySeed(state: AccountState, spec: SeedSpec, now: Date): SeedS
       groupName: name,
       groupId: newId('AGPA'),
       path,
-      arn: groupArn(acct, path, name),
+      arn: groupArn(state, path, name),
       createDate: checkDate(`group ${name} createDate`, g.createDate, now),
       members: new Set(),
       inlinePolicies,
@@ -237,7 +238,7 @@ export function applySeed(state: AccountState, spec: SeedSpec, now: Date): SeedS
     createDate: Date,
   ): MfaDeviceRecord => ({
     kind: 'virtual',
-    serialNumber: mfaArn(acct, path, name),
+    serialNumber: mfaArn(state, path, name),
     name,
     path,
     seed,
@@ -264,7 +265,7 @@ export function applySeed(state: AccountState, spec: SeedSpec, now: Date): SeedS
       userName: name,
       userId: newId('AIDA'),
       path,
-      arn: userArn(acct, path, name),
+      arn: userArn(state, path, name),
       createDate,
       tags: tags.map((t) => ({ key: t.key, value: t.value })),
       groups: new Set(),
@@ -311,6 +312,12 @@ export function applySeed(state: AccountState, spec: SeedSpec, now: Date): SeedS
       if (!d || !MFA_KINDS.includes(d.kind)) {
         fail(`user ${name} has an MFA device of unknown kind ${JSON.stringify(d?.kind)}`);
       }
+      // As AWS: the China Regions have no hardware tokens and no FIDO keys.
+      if (!MFA_KINDS_BY_PARTITION[state.partition].includes(d.kind)) {
+        fail(
+          `user ${name} has a ${d.kind} MFA device, which ${state.partition} does not support (only ${MFA_KINDS_BY_PARTITION[state.partition].join(', ')})`,
+        );
+      }
       const enableDate = checkDate(`user ${name} MFA enableDate`, d.enableDate, now);
       if (d.seed !== undefined && (typeof d.seed !== 'string' || !/^[A-Z2-7]+=*$/i.test(d.seed))) {
         fail(`user ${name} has an MFA seed that is not base32`);
@@ -346,7 +353,7 @@ export function applySeed(state: AccountState, spec: SeedSpec, now: Date): SeedS
         checkName(`user ${name} FIDO device`, tail, 200);
         device = {
           kind: 'fido',
-          serialNumber: `arn:aws:iam::${acct}:u2f/user/${name}/${tail}`,
+          serialNumber: fidoArn(state, name, tail),
           name: tail,
           path: `/user/${name}/`,
           createDate: enableDate,

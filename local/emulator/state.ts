@@ -3,6 +3,7 @@
 // lower-cased name while the records keep the name as created.
 
 import { randomInt } from 'node:crypto';
+import { isPartition, type Partition } from './partition.ts';
 
 export const DEFAULT_ACCOUNT_ID = '123456789012';
 
@@ -98,6 +99,8 @@ export interface RoleRecord {
 }
 
 export interface AccountState {
+  /** The partition this account lives in: every ARN of the account starts `arn:<partition>:`. */
+  partition: Partition;
   accountId: string;
   createDate: Date;
   aliases: string[];
@@ -114,8 +117,13 @@ export interface AccountState {
   roles: Map<string, RoleRecord>;
 }
 
-export function createAccountState(accountId = DEFAULT_ACCOUNT_ID, now = new Date()): AccountState {
+export function createAccountState(
+  accountId = DEFAULT_ACCOUNT_ID,
+  now = new Date(),
+  partition: Partition = 'aws',
+): AccountState {
   return {
+    partition,
     accountId,
     createDate: now,
     aliases: [],
@@ -137,15 +145,23 @@ export function newId(prefix: 'AIDA' | 'AGPA' | 'AROA' | 'AKIA' | 'ASIA'): strin
   return id;
 }
 
-export const userArn = (accountId: string, path: string, name: string) =>
-  `arn:aws:iam::${accountId}:user${path}${name}`;
-export const groupArn = (accountId: string, path: string, name: string) =>
-  `arn:aws:iam::${accountId}:group${path}${name}`;
-export const mfaArn = (accountId: string, path: string, name: string) =>
-  `arn:aws:iam::${accountId}:mfa${path}${name}`;
-export const roleArn = (accountId: string, path: string, name: string) =>
-  `arn:aws:iam::${accountId}:role${path}${name}`;
-export const rootArn = (accountId: string) => `arn:aws:iam::${accountId}:root`;
+/** What an ARN of the account is built from: its partition and id. */
+export type ArnScope = Pick<AccountState, 'partition' | 'accountId'>;
+
+const iamArn = (scope: ArnScope, resource: string) =>
+  `arn:${scope.partition}:iam::${scope.accountId}:${resource}`;
+
+export const userArn = (scope: ArnScope, path: string, name: string) =>
+  iamArn(scope, `user${path}${name}`);
+export const groupArn = (scope: ArnScope, path: string, name: string) =>
+  iamArn(scope, `group${path}${name}`);
+export const mfaArn = (scope: ArnScope, path: string, name: string) =>
+  iamArn(scope, `mfa${path}${name}`);
+export const fidoArn = (scope: ArnScope, userName: string, tail: string) =>
+  iamArn(scope, `u2f/user/${userName}/${tail}`);
+export const roleArn = (scope: ArnScope, path: string, name: string) =>
+  iamArn(scope, `role${path}${name}`);
+export const rootArn = (scope: ArnScope) => iamArn(scope, 'root');
 
 // ---- JSON form (save/load) -------------------------------------------------------------
 
@@ -161,7 +177,11 @@ type Jsonified<T> = T extends Date
           ? { [K in keyof T]: Jsonified<T[K]> }
           : T;
 
-export type AccountStateJson = Jsonified<AccountState> & { version: 1 };
+/** One account's state; files saved before partitions existed have no `partition` (aws). */
+export type AccountStateJson = Omit<Jsonified<AccountState>, 'partition'> & {
+  version: 1;
+  partition?: Partition;
+};
 
 export function stateToJson(state: AccountState): AccountStateJson {
   return JSON.parse(
@@ -178,9 +198,12 @@ const optDate = (s: string | undefined) => (s === undefined ? undefined : new Da
 
 export function stateFromJson(json: AccountStateJson): AccountState {
   if (json.version !== 1) throw new Error(`unsupported emulator state version ${json.version}`);
+  const partition = json.partition ?? 'aws';
+  if (!isPartition(partition)) throw new Error(`unknown partition ${JSON.stringify(partition)}`);
   const mapOf = <J, T>(obj: Record<string, J>, f: (j: J) => T) =>
     new Map(Object.entries(obj).map(([k, v]) => [k, f(v)]));
   return {
+    partition,
     accountId: json.accountId,
     createDate: date(json.createDate),
     aliases: json.aliases,
@@ -216,4 +239,38 @@ export function stateFromJson(json: AccountStateJson): AccountState {
     // State files saved before roles existed have none.
     roles: mapOf(json.roles ?? {}, (r) => ({ ...r, createDate: date(r.createDate) })),
   };
+}
+
+// ---- the state file: every partition -------------------------------------------------------
+
+/**
+ * What save() writes: the aws account exactly as a single-account file always had it, and the
+ * other partitions' accounts under `partitions`, so files and readers from before partitions
+ * keep working.
+ */
+export type EmulatorStateJson = AccountStateJson & {
+  partitions?: Partial<Record<Partition, AccountStateJson>>;
+};
+
+export function partitionsToJson(aws: AccountState, others: AccountState[]): EmulatorStateJson {
+  const json: EmulatorStateJson = stateToJson(aws);
+  if (others.length > 0) {
+    json.partitions = Object.fromEntries(
+      others.map((state) => [state.partition, stateToJson(state)]),
+    );
+  }
+  return json;
+}
+
+/** Every account of a state file, aws's first. */
+export function partitionsFromJson(json: EmulatorStateJson): AccountState[] {
+  const states = [stateFromJson(json)];
+  for (const [partition, state] of Object.entries(json.partitions ?? {})) {
+    const loaded = stateFromJson(state);
+    if (loaded.partition !== partition || partition === 'aws') {
+      throw new Error(`the state file's account for ${partition} is of ${loaded.partition}`);
+    }
+    states.push(loaded);
+  }
+  return states;
 }

@@ -9,6 +9,8 @@
 // the request is denied.
 
 export interface TrustRequest {
+  /** The partition of the role's account: an ARN of another partition names nobody here. */
+  partition: string;
   /** The caller's account id. */
   account: string;
   /** ARNs that name the caller: the user's ARN, or a session's ARN and its role's ARN. */
@@ -57,8 +59,8 @@ function principalMatches(principal: Json, request: TrustRequest): boolean {
     if (typeof value !== 'string') return false;
     if (value === '*') return true;
     // The account: its id, or its root ARN, trusts every principal of that account.
-    const account = /^(?:arn:[^:]+:iam::)?(\d{12})(?::root)?$/.exec(value)?.[1];
-    if (account !== undefined) return account === request.account;
+    const m = /^(?:arn:([^:]+):iam::)?(\d{12})(?::root)?$/.exec(value);
+    if (m) return m[2] === request.account && (m[1] ?? request.partition) === request.partition;
     return request.arns.includes(value);
   });
 }

@@ -88,7 +88,7 @@ function insertGroups(count: number) {
       groupName,
       groupId: newId('AGPA'),
       path: '/',
-      arn: groupArn(state.accountId, '/', groupName),
+      arn: groupArn(state, '/', groupName),
       createDate: new Date(),
       members: new Set(),
       inlinePolicies: new Map(),

@@ -61,7 +61,7 @@ function insertUsers(count: number, prefix = 'bulk-user-') {
       userName,
       userId: newId('AIDA'),
       path: '/',
-      arn: userArn(state.accountId, '/', userName),
+      arn: userArn(state, '/', userName),
       createDate: new Date(),
       tags: [],
       groups: new Set(),

@@ -34,7 +34,7 @@ export const groupOperations: OpTable = {
       groupName,
       groupId: newId('AGPA'),
       path,
-      arn: groupArn(state.accountId, path, groupName),
+      arn: groupArn(state, path, groupName),
       createDate: now,
       members: new Set(),
       inlinePolicies: new Map(),

@@ -121,7 +121,7 @@ export const mfaOperations: OpTable = {
     params.done();
     rejectDuplicateTagKeys(tags);
 
-    const serialNumber = mfaArn(state.accountId, path, name);
+    const serialNumber = mfaArn(state, path, name);
     if (
       state.mfaDeviceNames.has(name.toLowerCase()) ||
       state.mfaDevices.has(serialNumber.toLowerCase())

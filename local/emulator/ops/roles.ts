@@ -95,7 +95,7 @@ export const roleOperations: OpTable = {
       roleName,
       roleId: newId('AROA'),
       path,
-      arn: roleArn(state.accountId, path, roleName),
+      arn: roleArn(state, path, roleName),
       createDate: now,
       assumeRolePolicyDocument: document,
       description,

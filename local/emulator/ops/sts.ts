@@ -39,9 +39,15 @@
 //   MaxSessionDuration set for this role." (kreuzwerker/awsu#27,
 //   aws-azure-login/aws-azure-login#93).
 //
+// - Every ARN made here has the partition of the account state the request acts on (the
+//   partition of its signing region, emulator.ts); no role can be assumed across partitions
+//   (GovCloud UG, govcloud-iam: no role delegates between a GovCloud and a standard account).
+//
 // UNCONFIRMED choices:
-// - The emulator holds one account: a role ARN of any other account is assumed with no trust
-//   check, for up to 43200 s, with the same AROA id for the same ARN (per account state).
+// - The emulator holds one account per partition: a role ARN of any other account of the same
+//   partition is assumed with no trust check, for up to 43200 s, with the same AROA id for the
+//   same ARN (per account state). A role ARN of another partition is refused with the
+//   "not authorized" AccessDenied.
 // - The trust check comes after the MFA code check, and the MaxSessionDuration check after it.
 // - The "must provide both" message is used for GetSessionToken too.
 // - An unknown device, another user's device, a FIDO device, a wrong code and a replayed code
@@ -137,7 +143,7 @@ function callerIdentity(ctx: OpContext): { userId: string; arn: string; account:
       };
     }
     default:
-      return { userId: state.accountId, arn: rootArn(state.accountId), account: state.accountId };
+      return { userId: state.accountId, arn: rootArn(state), account: state.accountId };
   }
 }
 
@@ -194,6 +200,7 @@ function trustRequest(ctx: OpContext, mfaInRequest: boolean): TrustRequest {
   const arns = caller.kind === 'assumed-role' ? [identity.arn, caller.roleArn] : [identity.arn];
   const mfaAt = mfaInRequest ? now : caller.kind === 'root' ? undefined : caller.mfaAuthenticatedAt;
   return {
+    partition: ctx.state.partition,
     account: identity.account,
     arns,
     // The key is absent for long-term keys without MFA, false for sessions without it.
@@ -283,7 +290,7 @@ export const stsOperations: OpTable = {
     if (!parsed) throw validationError(`${roleArn} is invalid`);
     const { caller } = ctx;
     if (caller.kind === 'root') throw accessDenied('Roles may not be assumed by root accounts.');
-    if (roleNameOf(parsed) === undefined) {
+    if (roleNameOf(parsed) === undefined || parsed.partition !== ctx.state.partition) {
       throw accessDenied(
         `User: ${callerIdentity(ctx).arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
       );

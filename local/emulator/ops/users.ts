@@ -37,7 +37,7 @@ export const userOperations: OpTable = {
       userName,
       userId: newId('AIDA'),
       path,
-      arn: userArn(state.accountId, path, userName),
+      arn: userArn(state, path, userName),
       createDate: now,
       permissionsBoundaryArn: boundary,
       tags,
@@ -188,7 +188,7 @@ function callerUserXml({ state, caller }: OpContext) {
   // for the user id, as in GetCallerIdentity.
   return [
     el('UserId', state.accountId),
-    el('Arn', rootArn(state.accountId)),
+    el('Arn', rootArn(state)),
     el('CreateDate', isoSeconds(state.createDate)),
   ];
 }
