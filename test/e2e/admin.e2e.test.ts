@@ -6,6 +6,7 @@
 
 import { mkdir, readFile } from 'node:fs/promises';
 import {
+  AddUserToGroupCommand,
   CreateUserCommand,
   CreateVirtualMFADeviceCommand,
   EnableMFADeviceCommand,
@@ -17,7 +18,7 @@ import {
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ComplianceReport } from '../../functions/admin/schemas.ts';
-import { SERVICE_TAG_PREFIX } from '../../functions/config.ts';
+import { INVITATION_TAG_KEY, SERVICE_TAG_PREFIX } from '../../functions/config.ts';
 import type { LocalStack } from '../../local/dev-stack.ts';
 import { hasChromium, launchChromium, readmeScreenshot } from '../support/browser.ts';
 import { expectAccessible, startE2eStack } from '../support/e2e.ts';
@@ -120,6 +121,32 @@ describe.skipIf(!hasChromium)('admin console in Chromium (e2e)', () => {
   async function figure(page: Page, label: string): Promise<string> {
     const item = page.locator('#figures li').filter({ hasText: label }).first();
     return (await item.locator('.figure').textContent()) ?? '';
+  }
+
+  /** A new user with a virtual MFA device enabled, as if enrolled elsewhere; its serial number. */
+  async function userWithDevice(userName: string): Promise<string> {
+    await iam.send(new CreateUserCommand({ UserName: userName }));
+    const { VirtualMFADevice: device } = await iam.send(
+      new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: userName }),
+    );
+    const seed = Buffer.from(device?.Base32StringSeed ?? new Uint8Array()).toString('ascii');
+    const codes = consecutiveCodes(seed);
+    await iam.send(
+      new EnableMFADeviceCommand({
+        UserName: userName,
+        SerialNumber: device?.SerialNumber,
+        AuthenticationCode1: codes.code1,
+        AuthenticationCode2: codes.code2,
+      }),
+    );
+    return device?.SerialNumber ?? '';
+  }
+
+  /** Looks a user up in the "Find a user" section and waits for its answer. */
+  async function find(page: Page, userName: string, submit = 'Find'): Promise<void> {
+    const section = page.locator('#find');
+    await section.getByRole('searchbox').fill(userName);
+    await section.getByRole('button', { name: submit, exact: true }).click();
   }
 
   const rowOf = (page: Page, userName: string) =>
@@ -305,20 +332,7 @@ describe.skipIf(!hasChromium)('admin console in Chromium (e2e)', () => {
 
   it('resets the MFA of a user who lost their phone: confirmation with a reason, the new link once, the devices off', async () => {
     const userName = 'lost-phone-e2e';
-    await iam.send(new CreateUserCommand({ UserName: userName }));
-    const { VirtualMFADevice: device } = await iam.send(
-      new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: userName }),
-    );
-    const seed = Buffer.from(device?.Base32StringSeed ?? new Uint8Array()).toString('ascii');
-    const codes = consecutiveCodes(seed);
-    await iam.send(
-      new EnableMFADeviceCommand({
-        UserName: userName,
-        SerialNumber: device?.SerialNumber,
-        AuthenticationCode1: codes.code1,
-        AuthenticationCode2: codes.code2,
-      }),
-    );
+    await userWithDevice(userName);
     const page = await newPage();
     await signIn(page);
 
@@ -353,6 +367,167 @@ describe.skipIf(!hasChromium)('admin console in Chromium (e2e)', () => {
     expect(await item.count()).toBe(0);
     expect(logs.some((l) => l.includes('admin.mfa_reset') && l.includes(userName))).toBe(true);
     expect(logs.join('\n')).not.toContain('スマホ紛失');
+  });
+
+  it('finds an enrolled user in the force-MFA group, in no list, and resets their MFA from there', async () => {
+    const userName = 'tanaka-lost-phone';
+    const serial = await userWithDevice(userName);
+    await iam.send(
+      new AddUserToGroupCommand({ GroupName: stack.config.forceMfaGroup, UserName: userName }),
+    );
+    const page = await newPage();
+    await signIn(page);
+    // Enrolled and in the group: no list of the console shows them.
+    expect(await page.locator('#console').textContent()).not.toContain(userName);
+
+    await find(page, userName);
+    const result = page.locator('#find-result');
+    await result.getByRole('heading', { level: 3, name: userName }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('found-name');
+    expect(await page.locator('#found-state').textContent()).toBe(
+      'MFA set up, in the force-MFA group',
+    );
+    const devices = page.locator('#found-devices li');
+    expect(await devices.count()).toBe(1);
+    expect(await devices.textContent()).toContain('Virtual MFA device (enabled ');
+    expect(await devices.locator('code').textContent()).toBe(serial);
+    expect(await page.locator('#found-group').textContent()).toBe('A member: they must use MFA');
+    expect(await page.locator('#found-exemption').textContent()).toBe('Not exempt');
+    expect(await page.locator('#found-invitation').textContent()).toBe('None');
+    // What fits an enrolled user: no link, no group to add to.
+    const actions = page.locator('#found-actions');
+    expect(await actions.getByRole('button').allTextContents()).toEqual(['Reset MFA', 'Exempt']);
+    await expectAccessibleInBoth(page, 'find: an enrolled user');
+    await shot(page, 'find-user');
+
+    // The same confirmation as from the list, in Japanese too (the switch is behind the dialog).
+    const reset = actions.getByRole('button', { name: `Reset MFA: ${userName}` });
+    const form = page.getByRole('dialog', { name: 'Reset MFA (lost or replaced device)' });
+    await page.getByRole('button', { name: '日本語', exact: true }).click();
+    await actions.getByRole('button', { name: `MFA をリセット: ${userName}` }).click();
+    const formJa = page.getByRole('dialog', { name: 'MFA のリセット (デバイスの紛失・交換)' });
+    await formJa.waitFor();
+    expect(await formJa.locator('#reset-for').textContent()).toBe(`ユーザー: ${userName}`);
+    await expectAccessible(page, 'MFA reset dialog from the find view (ja)');
+    await formJa.getByRole('button', { name: 'キャンセル' }).click();
+    await page.getByRole('button', { name: 'English', exact: true }).click();
+    await reset.click();
+    await form.waitFor();
+    await expectAccessible(page, 'MFA reset dialog from the find view (en)');
+    await form.getByRole('button', { name: 'Reset MFA' }).click();
+    await form.getByText('Enter a reason.').waitFor();
+    await form
+      .getByLabel('Reason (required; for example the ticket number)')
+      .fill('Lost phone, ticket #4712');
+    await form.getByRole('button', { name: 'Reset MFA' }).click();
+
+    const link = page.getByRole('dialog', { name: 'Onboarding link' });
+    await link.waitFor();
+    expect(await link.locator('#link-for').textContent()).toBe(`For ${userName}`);
+    const url = (await link.locator('#link-url').textContent()) ?? '';
+    expect(url).toMatch(/\/onboard#/);
+    await link.getByRole('button', { name: 'Copy' }).click();
+    await link.getByText('Copied').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
+    await link.getByRole('button', { name: 'Close' }).click();
+    expect(await page.locator('#link-url').textContent()).toBe('');
+    await page.getByText(`${userName}'s MFA was reset (1 devices deactivated).`).waitFor();
+
+    // The view shows the user as IAM has them now.
+    expect(await page.locator('#found-state').textContent()).toBe('No MFA yet; a link is pending');
+    expect(await page.locator('#found-devices').textContent()).toBe('None');
+    expect(await page.locator('#found-group').textContent()).toBe('A member: they must use MFA');
+    expect(await page.locator('#found-invitation').textContent()).toMatch(/^Pending, until /);
+    expect(await actions.getByRole('button').allTextContents()).toEqual([
+      'New link',
+      'Revoke link',
+      'Exempt',
+    ]);
+
+    // And IAM: no device, still in the group, a pending invitation on the user.
+    expect((await iam.send(new ListMFADevicesCommand({ UserName: userName }))).MFADevices).toEqual(
+      [],
+    );
+    const group = await iam.send(new GetGroupCommand({ GroupName: stack.config.forceMfaGroup }));
+    expect(group.Users?.map((u) => u.UserName)).toContain(userName);
+    const tags = await iam.send(new ListUserTagsCommand({ UserName: userName }));
+    expect(tags.Tags?.map((t) => t.Key)).toContain(INVITATION_TAG_KEY);
+    const status = await fetch(`${stack.url}/v1/users/${userName}`, {
+      headers: { Authorization: `Bearer ${stack.apiKey}` },
+    });
+    expect(((await status.json()) as { invitation: { state: string } }).invitation.state).toBe(
+      'pending',
+    );
+    expect(logs.join('\n')).not.toContain('ticket #4712');
+  });
+
+  it('answers a name it cannot find, or that is no user name, with what to check, in both languages', async () => {
+    const page = await newPage();
+    await signIn(page);
+    const error = page.locator('#find-error');
+
+    await find(page, '');
+    await expect.poll(() => error.textContent()).toBe('Enter an IAM user name.');
+
+    await find(page, 'no-such-user-e2e');
+    await expect
+      .poll(() => error.textContent())
+      .toBe(
+        "There is no IAM user no-such-user-e2e under this service's path. Check the name: a user outside the path is answered the same way.",
+      );
+    expect(await page.locator('#find-result').isHidden()).toBe(true);
+    await expectAccessibleInBoth(page, 'find: no such user');
+
+    await page.getByRole('button', { name: '日本語', exact: true }).click();
+    await find(page, 'tanaka taro', '検索');
+    await expect
+      .poll(() => error.textContent())
+      .toBe(
+        'IAM ユーザー名が正しくありません。英数字と + = , . @ _ - を使って、1～64 文字で入力してください。',
+      );
+    await find(page, 'no-such-user-e2e', '検索');
+    await expect
+      .poll(() => error.textContent())
+      .toContain(
+        'このサービスの管理対象のパスに、IAM ユーザー no-such-user-e2e は見つかりませんでした。',
+      );
+
+    // A user it finds replaces the message.
+    await iam.send(new CreateUserCommand({ UserName: 'find-plain-e2e' }));
+    await find(page, 'find-plain-e2e', '検索');
+    await page.getByRole('heading', { level: 3, name: 'find-plain-e2e' }).waitFor();
+    expect(await error.textContent()).toBe('');
+    expect(await page.locator('#found-state').textContent()).toBe(
+      'MFA は未設定で、有効なリンクもありません',
+    );
+  });
+
+  it('offers in the find view only what the key may do, as the lists do', async () => {
+    // A help-desk key that may read users but not reset MFA or write anything.
+    const page = await newPage();
+    await page.route('**/v1/me', (route) =>
+      route.fulfill({ json: { name: 'helpdesk', scopes: ['users:read'] } }),
+    );
+    await page.goto(`${stack.url}/admin`);
+    await page.getByLabel('API key').fill(stack.apiKey);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('heading', { level: 2, name: 'Find a user' }).waitFor();
+    // alice has MFA outside the group: the full key could reset, enforce and exempt.
+    await find(page, 'alice');
+    await page.getByRole('heading', { level: 3, name: 'alice' }).waitFor();
+    expect(await page.locator('#found-devices li').textContent()).toContain(
+      'Passkey or security key',
+    );
+    expect(await page.locator('#found-actions').getByRole('button').count()).toBe(0);
+    await expectAccessible(page, 'find: read-only key');
+
+    // A key that may not read users has no find view at all.
+    const reportOnly = await newPage();
+    await reportOnly.route('**/v1/me', (route) =>
+      route.fulfill({ json: { name: 'reports', scopes: ['compliance:read'] } }),
+    );
+    await signIn(reportOnly);
+    expect(await reportOnly.locator('#find').isHidden()).toBe(true);
   });
 
   it('invites the users of one path in bulk, with progress, results and the links as CSV', async () => {

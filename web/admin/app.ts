@@ -1,15 +1,18 @@
 // The admin console. Signs in with an API key (kept in sessionStorage only, sent as a bearer
 // token, never in a URL, cookie or log), reads the live compliance report and its history, and
-// drives the admin API: invite, revoke, exempt, enforce, one user or many. Every shape is the
-// admin API's own, imported from its schemas.
+// drives the admin API: invite, revoke, exempt, enforce, reset MFA, one user or many; and finds
+// one user by name, whatever their state, to act on them. Every shape is the admin API's own,
+// imported from its schemas.
 
 import type {
   BulkInvitationResponse,
   ComplianceReport,
   EnforcementResponse,
+  EnrollmentState,
   Exemption,
   HistoryResponse,
   MeResponse,
+  UserStatus,
   UserWithoutMfa,
 } from '../../functions/admin/schemas.ts';
 import type { ErrorResponse } from '../../functions/schemas.ts';
@@ -33,6 +36,8 @@ interface Session {
 let session: Session | undefined;
 let report: ComplianceReport | undefined;
 let history: HistoryResponse | undefined;
+/** The user found by name, as IAM had them at the last read. */
+let found: UserStatus | undefined;
 const selected = new Set<string>();
 
 // ---- language ----------------------------------------------------------------------------
@@ -133,6 +138,9 @@ function signOut(message = ''): void {
   session = undefined;
   report = undefined;
   history = undefined;
+  found = undefined;
+  ($('find-name') as HTMLInputElement).value = '';
+  $('find-error').textContent = '';
   selected.clear();
   sessionStorage.removeItem(KEY_STORAGE);
   ($('api-key') as HTMLInputElement).value = '';
@@ -153,7 +161,12 @@ function show(): void {
 
 // ---- loading -----------------------------------------------------------------------------
 
+/** Reads everything shown again: after every action, so the page shows IAM as it is now. */
 async function load(): Promise<void> {
+  await Promise.all([loadReport(), refreshFound()]);
+}
+
+async function loadReport(): Promise<void> {
   if (!can('compliance:read')) {
     $('no-report').hidden = false;
     render();
@@ -176,6 +189,7 @@ async function load(): Promise<void> {
 
 function render(): void {
   if (!session) return;
+  renderFound();
   const ready = report !== undefined;
   $('dashboard').hidden = !ready;
   $('without').hidden = !ready;
@@ -443,6 +457,133 @@ function renderOutside(r: ComplianceReport): void {
       return li;
     }),
   );
+}
+
+// ---- finding one user --------------------------------------------------------------------
+
+// Any user under the service's path, in any state: the help desk's way to a user who is in no
+// list (enrolled and in the force-MFA group, say, and has lost their phone).
+
+const STATE: Record<EnrollmentState, MessageKey> = {
+  not_enrolled: 'state.not_enrolled',
+  invited: 'state.invited',
+  needs_group_step: 'state.needs_group_step',
+  mfa_outside_group: 'state.mfa_outside_group',
+  enrolled: 'state.enrolled',
+};
+
+/** The kind of an MFA device, read off its serial number as IAM forms it. */
+function deviceKind(serialNumber: string): MessageKey {
+  if (/^arn:[^:]+:iam::\d*:mfa\//.test(serialNumber)) return 'device.virtual';
+  if (/^arn:[^:]+:iam::\d*:u2f\//.test(serialNumber)) return 'device.fido';
+  // Hardware TOTP tokens are known by the serial printed on them, not by an ARN.
+  return 'device.hardware';
+}
+
+const readUser = (userName: string) => api<UserStatus>('GET', `/v1/users/${userPath(userName)}`);
+
+/** A message for a failed look-up: no such user, not a user name, or the API's own trouble. */
+function lookupProblem(error: unknown, userName: string): string {
+  if (error instanceof ApiError && error.status === 404)
+    return t('find.notFound', { user: userName });
+  if (error instanceof ApiError && error.status === 400) return t('find.invalid');
+  return explain(error);
+}
+
+async function findUser(userName: string): Promise<void> {
+  found = undefined;
+  renderFound();
+  if (!userName) return say($('find-error'), 'find.required');
+  $('find-error').textContent = '';
+  status(t('loading'));
+  try {
+    found = await readUser(userName);
+    status('');
+    renderFound();
+    // To the result, so a screen reader reads it and a keyboard goes on from there.
+    $('found-name').focus();
+  } catch (error) {
+    status('');
+    $('find-error').textContent = lookupProblem(error, userName);
+  }
+}
+
+async function refreshFound(): Promise<void> {
+  if (!found) return;
+  const { userName } = found;
+  try {
+    found = await readUser(userName);
+  } catch (error) {
+    // Deleted meanwhile: say so rather than show a user that is gone.
+    found = undefined;
+    $('find-error').textContent = lookupProblem(error, userName);
+  }
+  renderFound();
+}
+
+function renderFound(): void {
+  $('find-result').hidden = found === undefined;
+  if (!found) return;
+  const u = found;
+  $('found-name').textContent = u.userName;
+  $('found-arn').textContent = u.arn;
+  say($('found-state'), STATE[u.enrollment]);
+  const devices = document.createElement('ul');
+  devices.className = 'devices';
+  devices.append(
+    ...u.mfaDevices.map((d) => {
+      const li = document.createElement('li');
+      const kind = document.createElement('span');
+      kind.textContent = t(deviceKind(d.serialNumber));
+      const serial = document.createElement('code');
+      serial.className = 'serial';
+      serial.textContent = d.serialNumber;
+      li.append(kind, ` (${t('found.enabled', { time: dateTime(d.enableDate) })}) `, serial);
+      return li;
+    }),
+  );
+  if (u.mfaDevices.length > 0) $('found-devices').replaceChildren(devices);
+  else say($('found-devices'), 'found.none');
+  say($('found-group'), u.inForceMfaGroup ? 'found.inGroup' : 'found.notInGroup');
+  if (!u.exemption) say($('found-exemption'), 'found.notExempt');
+  else if (u.exemption.until)
+    say($('found-exemption'), 'found.exemptUntil', {
+      time: dateTime(u.exemption.until),
+      reason: u.exemption.reason,
+    });
+  else say($('found-exemption'), 'found.exemptOpen', { reason: u.exemption.reason });
+  const inv = u.invitation;
+  if (!inv) say($('found-invitation'), 'inv.none');
+  else if (inv.state === 'locked') say($('found-invitation'), 'inv.locked');
+  else
+    say($('found-invitation'), inv.state === 'pending' ? 'inv.pending' : 'inv.expired', {
+      time: dateTime(inv.expiresAt),
+    });
+  renderFoundActions(u);
+}
+
+/** The row actions of the lists, for the ones that fit the user's state and the key's scopes. */
+function renderFoundActions(u: UserStatus): void {
+  const actions: HTMLButtonElement[] = [];
+  const act = (key: MessageKey, run: () => void, kind = 'secondary') =>
+    actions.push(button(key, run, kind, `${t(key)}: ${u.userName}`));
+  // An exempt user in the force-MFA group could do nothing: the API refuses the reset.
+  if (can('mfa:reset') && u.mfaEnabled && !u.exemption)
+    act('action.resetMfa', () => openReset(u.userName), 'primary');
+  // A user with MFA gets no link, except to finish the group step of this service's enrollment.
+  const pending = u.invitation?.state === 'pending';
+  if (can('invitations:write') && (!u.mfaEnabled || u.enrollment === 'needs_group_step'))
+    act(pending ? 'action.reinvite' : 'action.invite', () => void invite(u.userName), 'primary');
+  if (can('invitations:write') && pending) act('action.revoke', () => void revoke(u.userName));
+  if (can('enforcement:write') && !u.inForceMfaGroup && !u.exemption)
+    act('action.enforce', () => void enforce([u.userName]));
+  if (can('exemptions:write') && u.exemption)
+    act('action.unexempt', () => void unexempt(u.userName));
+  if (can('exemptions:write') && !u.exemption) act('action.exempt', () => openExempt(u.userName));
+  $('found-actions').replaceChildren(...actions);
+  const hint = $('found-hint');
+  hint.hidden = !(can('mfa:reset') && u.mfaEnabled && u.exemption);
+  say(hint, 'found.resetExempt');
 }
 
 // ---- actions -----------------------------------------------------------------------------
@@ -756,6 +897,10 @@ function wire(): void {
     if (!report) return;
     for (const u of filteredUsers(report)) selected.add(u.userName);
     renderUsers(report);
+  });
+  $('find-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void findUser(($('find-name') as HTMLInputElement).value.trim());
   });
   $('bulk-invite').addEventListener('click', () => void bulkInvite());
   $('bulk-enforce').addEventListener('click', () => void bulkEnforce());

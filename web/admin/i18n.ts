@@ -139,6 +139,38 @@ const en = {
   'error.busy': 'AWS is busy. Wait a few seconds and try again.',
   'error.forbidden': 'This API key may not do that.',
   'error.generic': 'Something went wrong. Try again.',
+  'find.title': 'Find a user',
+  'find.body':
+    "Any IAM user under this service's path, with MFA or without: for example an employee who lost their phone.",
+  'find.name': 'IAM user name',
+  'find.submit': 'Find',
+  'find.required': 'Enter an IAM user name.',
+  'find.invalid':
+    'This is not an IAM user name: use 1 to 64 letters, digits and these characters: + = , . @ _ -',
+  'find.notFound':
+    "There is no IAM user {user} under this service's path. Check the name: a user outside the path is answered the same way.",
+  'found.state': 'Status',
+  'found.devices': 'MFA devices',
+  'found.group': 'Force-MFA group',
+  'found.exemption': 'Exemption',
+  'found.none': 'None',
+  'found.enabled': 'enabled {time}',
+  'found.inGroup': 'A member: they must use MFA',
+  'found.notInGroup': 'Not a member: nothing makes them use MFA',
+  'found.notExempt': 'Not exempt',
+  'found.exemptUntil': 'Exempt until {time}. Reason: {reason}',
+  'found.exemptOpen': 'Exempt until removed. Reason: {reason}',
+  'found.resetExempt': "This user is exempt: end the exemption first to reset the user's MFA.",
+  'device.virtual': 'Virtual MFA device',
+  'device.fido': 'Passkey or security key',
+  'device.hardware': 'Hardware TOTP token',
+  'state.not_enrolled': 'No MFA, and no link that works',
+  'state.invited': 'No MFA yet; a link is pending',
+  'state.needs_group_step':
+    'MFA set up with this service, but not yet in the force-MFA group: a new link finishes it',
+  'state.mfa_outside_group': 'MFA set up elsewhere, outside the force-MFA group',
+  'state.enrolled': 'MFA set up, in the force-MFA group',
+  'inv.locked': 'Locked after too many wrong codes',
 };
 
 type Key = keyof typeof en;
@@ -276,6 +308,39 @@ const ja: Record<Key, string> = {
   'error.busy': 'AWS が混み合っています。数秒待ってからもう一度お試しください。',
   'error.forbidden': 'この API キーではこの操作はできません。',
   'error.generic': '問題が発生しました。もう一度お試しください。',
+  'find.title': 'ユーザーの検索',
+  'find.body':
+    'このサービスの管理対象のパスにある IAM ユーザーを、MFA の設定状況にかかわらず検索できます。スマートフォンを紛失した従業員の MFA のリセットなどに使用します。',
+  'find.name': 'IAM ユーザー名',
+  'find.submit': '検索',
+  'find.required': 'IAM ユーザー名を入力してください。',
+  'find.invalid':
+    'IAM ユーザー名が正しくありません。英数字と + = , . @ _ - を使って、1～64 文字で入力してください。',
+  'find.notFound':
+    'このサービスの管理対象のパスに、IAM ユーザー {user} は見つかりませんでした。名前を確認してください。パスの外にあるユーザーも、見つからないユーザーとして表示されます。',
+  'found.state': '状態',
+  'found.devices': 'MFA デバイス',
+  'found.group': 'MFA 強制グループ',
+  'found.exemption': '対象外の設定',
+  'found.none': 'なし',
+  'found.enabled': '{time} に有効化',
+  'found.inGroup': '所属しています (MFA の使用が必須です)',
+  'found.notInGroup': '所属していません (MFA の使用は強制されていません)',
+  'found.notExempt': '対象外ではありません',
+  'found.exemptUntil': '{time} まで対象外です。理由: {reason}',
+  'found.exemptOpen': '解除するまで対象外です。理由: {reason}',
+  'found.resetExempt':
+    'このユーザーは対象外です。MFA をリセットするには、先に対象外を解除してください。',
+  'device.virtual': '仮想 MFA デバイス',
+  'device.fido': 'パスキーまたはセキュリティキー',
+  'device.hardware': 'ハードウェア TOTP トークン',
+  'state.not_enrolled': 'MFA は未設定で、有効なリンクもありません',
+  'state.invited': 'MFA は未設定です。リンクを発行済みです',
+  'state.needs_group_step':
+    'このサービスで MFA を設定済みですが、MFA 強制グループへの追加が完了していません。新しいリンクで完了できます',
+  'state.mfa_outside_group': 'MFA は設定済みですが、MFA 強制グループに所属していません',
+  'state.enrolled': 'MFA を設定済みで、MFA 強制グループに所属しています',
+  'inv.locked': '誤った MFA コードの入力が上限に達したため、使用できません',
 };
 
 export type MessageKey = Key;
