@@ -20,6 +20,7 @@
 
 import { FORCE_MFA_POLICY_NAME, forceMfaPolicyDocument } from '../infra/force-mfa-policy.ts';
 import type { SeedGroup, SeedMfaDevice, SeedSpec, SeedUser } from './emulator/seed.ts';
+import { DEFAULT_ACCOUNT_ID } from './emulator/state.ts';
 
 export const DEMO_ACCOUNT_ALIAS = 'example-corp';
 
@@ -260,6 +261,37 @@ const GROUPS: SeedGroup[] = [
   },
 ];
 
+/**
+ * Roles an employee may switch into with MFA (SWITCH_ROLES of `npm start`): one in the demo
+ * account whose trust policy requires MFA, and one in another account (the emulator assumes
+ * roles of other accounts without a trust check).
+ */
+export const DEMO_SWITCH_ROLES = [
+  {
+    roleArn: `arn:aws:iam::${DEFAULT_ACCOUNT_ID}:role/teams/Developer`,
+    label: 'Developer',
+    profile: 'dev',
+  },
+  {
+    roleArn: 'arn:aws:iam::210987654321:role/ReadOnly',
+    label: 'Production (read-only)',
+    profile: 'prod-readonly',
+  },
+];
+
+/** Trusts the account's users who signed in with MFA, or sent a code with AssumeRole. */
+const MFA_TRUST_POLICY = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${DEFAULT_ACCOUNT_ID}:root` },
+      Action: 'sts:AssumeRole',
+      Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+    },
+  ],
+};
+
 /** The demo account, its force-MFA group named `groupName`; dates are relative to `now`. */
 export function demoSeed(groupName = 'force-mfa', now = new Date()): SeedSpec {
   const daysAgo = (days: number) => new Date(now.getTime() - days * DAY_MS).toISOString();
@@ -290,6 +322,14 @@ export function demoSeed(groupName = 'force-mfa', now = new Date()): SeedSpec {
 
   return {
     accountAlias: DEMO_ACCOUNT_ALIAS,
+    roles: [
+      {
+        name: 'Developer',
+        path: '/teams/',
+        trustPolicy: MFA_TRUST_POLICY,
+        description: 'Day-to-day development; MFA required',
+      },
+    ],
     groups: [
       {
         name: groupName,

@@ -19,7 +19,7 @@ import { createOnboardingApp } from '../functions/onboarding/app.ts';
 import { ONBOARDING_ROUTES } from '../functions/onboarding/routes.ts';
 import { openApiDocument } from '../functions/openapi/document.ts';
 import { buildWebAssets } from '../infra/web-assets.ts';
-import { demoSeed } from './demo-account.ts';
+import { DEMO_SWITCH_ROLES, demoSeed } from './demo-account.ts';
 import { type RunningEmulator, type StartOptions, startEmulator } from './emulator/http-server.ts';
 
 /** As often as serverless.yml schedules the sweeper function. */
@@ -59,11 +59,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   if (env.AWS_ENDPOINT_URL_IAM) {
     // Real endpoints (or an emulator started elsewhere): the SDK reads the usual variables.
     clients = createClients({
+      region: env.AWS_REGION,
       iamEndpoint: env.AWS_ENDPOINT_URL_IAM,
     });
   } else {
     emulator = await startEmulator(options.emulator ?? {});
+    // SES v2 is served by the same emulator; the apps' SES client follows this variable.
+    env.AWS_ENDPOINT_URL_SESV2 ??= emulator.url;
+    // The demo account's roles, unless roles of your own are given.
+    if (options.seedDemo !== false) env.SWITCH_ROLES ??= JSON.stringify(DEMO_SWITCH_ROLES);
     clients = createClients({
+      region: env.AWS_REGION,
       iamEndpoint: emulator.url,
       credentials: { accessKeyId: 'AKIALOCALEMULATOR01', secretAccessKey: 'local-emulator' },
     });

@@ -19,6 +19,8 @@ import {
   type MfaKind,
   mfaArn,
   newId,
+  type RoleRecord,
+  roleArn,
   type Tag,
   type UserRecord,
   userArn,
@@ -71,10 +73,19 @@ export interface SeedUser {
   accessKeyIds?: string[];
 }
 
+/** A role, as CreateRole would make it: AssumeRole checks its trust policy. */
+export interface SeedRole {
+  name: string;
+  path?: string;
+  trustPolicy: unknown;
+  description?: string;
+}
+
 export interface SeedSpec {
   accountAlias?: string;
   groups?: SeedGroup[];
   users?: SeedUser[];
+  roles?: SeedRole[];
   unassignedVirtualDevices?: { name: string; path?: string }[];
 }
 
@@ -169,6 +180,7 @@ export function applySeed(state: AccountState, spec: SeedSpec, now: Date): SeedS
   const groupSpecs = checkArray('groups', spec.groups);
   const userSpecs = checkArray('users', spec.users);
   const unassignedSpecs = checkArray('unassignedVirtualDevices', spec.unassignedVirtualDevices);
+  const roleSpecs = checkArray('roles', spec.roles);
 
   if (spec.accountAlias !== undefined) {
     if (typeof spec.accountAlias !== 'string' || !ALIAS.test(spec.accountAlias)) {
@@ -383,8 +395,30 @@ export function applySeed(state: AccountState, spec: SeedSpec, now: Date): SeedS
     addDevice(virtualDevice(name, path, seeds.next(), now), name);
   }
 
+  const newRoles = new Map<string, RoleRecord>();
+  for (const r of roleSpecs) {
+    const name = checkName('role', r?.name, 64);
+    const key = name.toLowerCase();
+    if (state.roles.has(key) || newRoles.has(key)) fail(`role ${name} already exists`);
+    const path = checkPath(`role ${name}`, r.path);
+    const document = JSON.stringify(r.trustPolicy ?? null);
+    if (!isJsonObject(document)) fail(`role ${name} has no trust policy object`);
+    newRoles.set(key, {
+      roleName: name,
+      roleId: newId('AROA'),
+      path,
+      arn: roleArn(state, path, name),
+      createDate: now,
+      assumeRolePolicyDocument: document,
+      description: r.description,
+      maxSessionDuration: 3600,
+      tags: [],
+    });
+  }
+
   // Commit.
   if (spec.accountAlias !== undefined) state.aliases = [spec.accountAlias];
+  for (const [key, role] of newRoles) state.roles.set(key, role);
   for (const [key, group] of newGroups) state.groups.set(key, group);
   for (const [key, user] of newUsers) {
     state.users.set(key, user);

@@ -151,6 +151,53 @@ describe('CreateRole', () => {
   });
 });
 
+describe('seeded roles', () => {
+  it('are roles as CreateRole makes them: GetRole finds them, AssumeRole checks their trust policy', async () => {
+    em.running.emulator.seed({
+      users: [{ name: 'seeded-user', accessKeyIds: ['AKIASEEDEDUSER000001'] }],
+      roles: [
+        {
+          name: 'Seeded',
+          path: '/teams/',
+          trustPolicy: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/seeded-user` },
+                Action: 'sts:AssumeRole',
+              },
+            ],
+          },
+        },
+      ],
+    });
+    const { Role } = await em.iam.send(new GetRoleCommand({ RoleName: 'Seeded' }));
+    expect(Role).toMatchObject({
+      RoleName: 'Seeded',
+      Path: '/teams/',
+      Arn: `arn:aws:iam::${ACCOUNT}:role/teams/Seeded`,
+      RoleId: expect.stringMatching(/^AROA/),
+    });
+    const assume = (sts: STSClient) =>
+      sts.send(
+        new AssumeRoleCommand({ RoleArn: Role?.Arn ?? '', RoleSessionName: 'seeded-session' }),
+      );
+    await expect(assume(em.stsAs('AKIASEEDEDUSER000001'))).resolves.toMatchObject({
+      AssumedRoleUser: { Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Seeded/seeded-session` },
+    });
+    expect((await failure(assume(em.sts))).status).toBe(403);
+  });
+
+  it('refuses a seeded role without a trust policy, or one that exists', () => {
+    const seed = (spec: unknown) => () =>
+      em.running.emulator.seed(spec as Parameters<typeof em.running.emulator.seed>[0]);
+    expect(seed({ roles: [{ name: 'NoTrust' }] })).toThrow(/no trust policy/);
+    const role = { name: 'Twice', trustPolicy: { Version: '2012-10-17', Statement: [] } };
+    expect(seed({ roles: [role, role] })).toThrow(/already exists/);
+  });
+});
+
 describe('GetRole and DeleteRole', () => {
   it('GetRole adds MaxSessionDuration (default one hour) and an empty RoleLastUsed', async () => {
     const created = await createRole('admin', policy(allow(ACCOUNT)));
