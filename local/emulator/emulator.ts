@@ -78,7 +78,9 @@ export class Emulator {
   readonly faults: FaultInjector;
   /** SES v2: email identities and the mail it accepted (ses/). */
   readonly ses: SesService;
+  /** IAM/STS/SES calls, whatever their partition; `callsIn` counts one partition's. */
   readonly calls = new CallCounter();
+  private readonly callsByPartition = new Map<Partition, CallCounter>();
   readonly outcomes = new OutcomeCounter();
   /** Added to the wall clock: lets tests move time forward (report ages, TOTP steps). */
   clockOffsetMs = 0;
@@ -137,6 +139,22 @@ export class Emulator {
     return sessions;
   }
 
+  /** IAM and STS calls signed for a region of this partition. */
+  callsIn(partition: Partition): CallCounter {
+    let calls = this.callsByPartition.get(partition);
+    if (!calls) {
+      calls = new CallCounter();
+      this.callsByPartition.set(partition, calls);
+    }
+    return calls;
+  }
+
+  /** Zeroes the call counters, every partition's included. */
+  resetCalls(): void {
+    this.calls.reset();
+    this.callsByPartition.clear();
+  }
+
   now(): Date {
     return new Date(Date.now() + this.clockOffsetMs);
   }
@@ -147,7 +165,7 @@ export class Emulator {
     this.states.set('aws', this.newState('aws', this.now()));
     this.settings = { ...DEFAULT_SETTINGS, ...this.options.settings };
     this.faults.configure({});
-    this.calls.reset();
+    this.resetCalls();
     this.outcomes.reset();
     this.ses.reset();
     this.sessions.clear();
@@ -189,6 +207,7 @@ export class Emulator {
   private async answer(request: QueryRequest): Promise<QueryResponse> {
     const requestId = randomUUID();
     const { params } = request;
+    const partition = partitionOfRequest(request.authorization);
     const version = params.get('Version') ?? versionFromScope(request.authorization) ?? IAM_VERSION;
     const action = params.get('Action');
     const namespace = NAMESPACES[version] ?? NAMESPACES[IAM_VERSION] ?? '';
@@ -200,6 +219,7 @@ export class Emulator {
 
     if (!action) return fail(new AwsError('MissingAction', 400, 'Missing Action'));
     this.calls.record(action);
+    this.callsIn(partition).record(action);
 
     const latency = this.faults.latencyFor(action);
     if (latency > 0) await sleep(latency);
@@ -230,7 +250,6 @@ export class Emulator {
     }
 
     try {
-      const partition = partitionOfRequest(request.authorization);
       const caller = this.callerOf(partition, request.authorization);
       const result = await handler({
         state: this.stateOf(partition),
@@ -268,7 +287,7 @@ export class Emulator {
       const key = state.accessKeys.get(keyId);
       const user = key?.user === undefined ? undefined : state.users.get(key.user);
       // AWS refuses a deactivated key as it does an unknown one (docs/iam-facts.md §3
-      // "Access keys"), and a key of another partition is unknown in this one ("Partitions");
+      // "Access keys"), and a key of another partition is unknown in this one (§10);
       // keys no partition knows still act as root here, so tests need no setup.
       if (key?.status === 'Inactive' || (!key && this.issuedElsewhere(partition, keyId))) {
         throw new AwsError(

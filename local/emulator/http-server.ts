@@ -11,7 +11,7 @@
 //   POST /_emulator/save | /load      the JSON state file given at start (every partition)
 //   GET  /_emulator/state             the whole state as JSON (a test tool: it includes seeds)
 // health, seed and state act on one partition's account: `?partition=aws-cn` or `aws-us-gov`,
-// default `aws` (partition.ts).
+// default `aws` (partition.ts); calls with `?partition=` counts that partition's IAM/STS calls.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -112,10 +112,15 @@ async function control(
     switch (route) {
       case 'GET /health':
         return sendJson(res, 200, { ok: true, accountId: emulator.stateOf(partition).accountId });
-      case 'GET /calls':
-        return sendJson(res, 200, emulator.calls.snapshot());
+      case 'GET /calls': {
+        // Without ?partition=, every call, as before partitions existed.
+        const calls = url.searchParams.has('partition')
+          ? emulator.callsIn(partition)
+          : emulator.calls;
+        return sendJson(res, 200, calls.snapshot());
+      }
       case 'DELETE /calls':
-        emulator.calls.reset();
+        emulator.resetCalls();
         return sendJson(res, 200, emulator.calls.snapshot());
       case 'GET /outcomes':
         return sendJson(res, 200, emulator.outcomes.snapshot());

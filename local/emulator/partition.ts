@@ -1,5 +1,5 @@
 // AWS partitions: which one a request is in (from its SigV4 signing region) and what each one
-// allows. Each partition is a separate world with its own accounts (docs/iam-facts.md
+// allows. Each partition is a separate world with its own accounts (docs/iam-facts.md §10
 // "Partitions"); the emulator keeps one account state per partition.
 
 import type { MfaKind } from './state.ts';
@@ -36,7 +36,7 @@ export function partitionOfRequest(authorization: string | undefined): Partition
 
 /**
  * MFA device types each partition supports: the China Regions have virtual MFA only (no
- * hardware tokens, no FIDO); GovCloud has all three (docs/iam-facts.md "Partitions").
+ * hardware tokens, no FIDO); GovCloud has all three (docs/iam-facts.md §10).
  */
 export const MFA_KINDS_BY_PARTITION: Record<Partition, readonly MfaKind[]> = {
   aws: ['virtual', 'hardware', 'fido'],

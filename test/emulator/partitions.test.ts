@@ -2,7 +2,7 @@
 // signing region belongs to (cn-* → aws-cn, us-gov-* → aws-us-gov, else aws), every ARN it
 // answers carries that partition, the partitions' accounts are separate, the China Regions
 // take virtual MFA devices only, and the state file keeps them all. Spoken to by the real SDK
-// clients over HTTP. Facts: docs/iam-facts.md "Partitions"; code: local/emulator/partition.ts.
+// clients over HTTP. Facts: docs/iam-facts.md §10 "Partitions"; code: local/emulator/partition.ts.
 
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -385,6 +385,28 @@ describe('the control API by partition', () => {
       ok: true,
       accountId: ACCOUNT,
     });
+  });
+
+  it('counts one partition’s calls with ?partition=, every call without', async () => {
+    const china = stsIn('cn-north-1');
+    await china.send(new GetCallerIdentityCommand({}));
+    china.destroy();
+    await em.sts.send(new GetCallerIdentityCommand({}));
+    await em.sts.send(new GetCallerIdentityCommand({}));
+    expect(await em.control('GET', '/calls?partition=aws-cn')).toEqual({
+      total: 1,
+      byAction: { GetCallerIdentity: 1 },
+    });
+    expect(await em.control('GET', '/calls?partition=aws')).toEqual({
+      total: 2,
+      byAction: { GetCallerIdentity: 2 },
+    });
+    expect(await em.control('GET', '/calls')).toEqual({
+      total: 3,
+      byAction: { GetCallerIdentity: 3 },
+    });
+    await em.control('DELETE', '/calls');
+    expect(await em.control('GET', '/calls?partition=aws-cn')).toEqual({ total: 0, byAction: {} });
   });
 
   it('answers an unknown partition with a 400 naming the known ones', async () => {
