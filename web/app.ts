@@ -193,13 +193,15 @@ function showRoles(next: Enrolled['next']): void {
       return item;
     }),
   );
-  // Line by line: a line's pieces do not wrap inside, and the line breaks must stay.
-  const lines = (next.awsConfig ?? '').replace(/\n$/, '').split('\n');
+  // Line by line: a line's pieces do not wrap inside, and the line breaks must stay (outside
+  // the pieces, whose white-space would fold them), so the block copies exactly as sent.
   $('aws-config').replaceChildren(
-    ...lines.flatMap((line, i) => [
-      ...(i > 0 ? [document.createTextNode('\n')] : []),
-      ...breakable(line),
-    ]),
+    ...(next.awsConfig ?? '')
+      .split('\n')
+      .flatMap((line, i) => [
+        ...(i > 0 ? [document.createTextNode('\n')] : []),
+        ...breakable(line),
+      ]),
   );
 }
 

@@ -328,6 +328,37 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
     expect(await copied('Copy the sign-in URL')).toBe(
       'https://example-corp.signin.aws.amazon.com/console',
     );
+    // The roles of `npm start`'s SWITCH_ROLES: a switch-role link each, and the CLI profiles.
+    const ACCOUNT_ID = stack.emulator?.emulator.state.accountId;
+    const developer = page.getByRole('link', { name: 'Developer', exact: true });
+    expect(await developer.getAttribute('href')).toBe(
+      `https://signin.aws.amazon.com/switchrole?account=${ACCOUNT_ID}&roleName=teams%2FDeveloper&displayName=Developer`,
+    );
+    expect(
+      await page.getByRole('link', { name: 'Production (read-only)' }).getAttribute('href'),
+    ).toBe(
+      'https://signin.aws.amazon.com/switchrole?account=210987654321&roleName=ReadOnly&displayName=Production+%28read-only%29',
+    );
+    const awsConfig = [
+      '[profile example-corp]',
+      '# Your access keys: aws configure --profile example-corp',
+      'region = us-east-1',
+      '',
+      '[profile dev]',
+      `role_arn = arn:aws:iam::${ACCOUNT_ID}:role/teams/Developer`,
+      'source_profile = example-corp',
+      `mfa_serial = ${serial}`,
+      'region = us-east-1',
+      '',
+      '[profile prod-readonly]',
+      'role_arn = arn:aws:iam::210987654321:role/ReadOnly',
+      'source_profile = example-corp',
+      `mfa_serial = ${serial}`,
+      'region = us-east-1',
+      '',
+    ].join('\n');
+    expect(await page.locator('#aws-config').textContent()).toBe(awsConfig);
+    expect(await copied('Copy the configuration')).toBe(awsConfig);
     await readmeScreenshot(page, 'onboarding-done');
 
     await expectEnrolled('tanaka.hanako', serial);
@@ -511,6 +542,18 @@ describe.skipIf(!hasChromium)('onboarding page in Chromium (e2e)', () => {
     );
     const serialBox = await page.locator('#serial').boundingBox();
     expect(serialBox && serialBox.x + serialBox.width).toBeLessThanOrEqual(PHONE.width);
+    // The ~/.aws/config block keeps its lines, and wraps a long one only after a / or : or at
+    // a space (the mfa_serial line of this name is longer than a phone's line).
+    const awsConfig = (await page.locator('#aws-config').textContent()) ?? '';
+    const rendered = await renderedLines(page, '#aws-config');
+    expect(rendered.join('')).toBe(awsConfig);
+    expect(rendered.length).toBeGreaterThan(awsConfig.split('\n').length);
+    for (const [i, line] of rendered.slice(0, -1).entries()) {
+      expect(
+        /[/:\s]$/.test(line) || (rendered[i + 1] ?? '').startsWith(' '),
+        `#aws-config breaks after ${JSON.stringify(line)}`,
+      ).toBe(true);
+    }
     await shot(page, 'success-long-name');
     await expectAccessible(page, 'success with a long user name');
   });
