@@ -4,9 +4,11 @@
 // take virtual MFA devices only, and the state file keeps them all. Spoken to by the real SDK
 // clients over HTTP. Facts: docs/iam-facts.md §10 "Partitions"; code: local/emulator/partition.ts.
 
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   AddUserToGroupCommand,
   CreateAccessKeyCommand,
@@ -502,5 +504,55 @@ describe('the state file with several partitions', () => {
     expect(emulator.state.partition).toBe('aws');
     expect([...emulator.state.users.keys()]).toEqual(['older']);
     expect(emulator.stateOf('aws-cn').users.size).toBe(0);
+  });
+});
+
+// A second client's view (as in boto3.test.ts): botocore signs for the client's region too, so
+// the emulator gives it the same partitions. Skipped where boto3 is missing.
+const hasBoto3 = spawnSync('python3', ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
+const BOTO3_SCRIPT = `
+import json, sys, boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+url = sys.argv[1]
+config = Config(retries={"max_attempts": 1, "mode": "standard"})
+client = lambda service, region: boto3.client(service, endpoint_url=url, region_name=region, config=config)
+out = {}
+for region in ["cn-north-1", "us-gov-west-1"]:
+    iam, sts = client("iam", region), client("sts", region)
+    out[region] = {
+        "user": iam.create_user(UserName="boto3-p")["User"]["Arn"],
+        "device": iam.create_virtual_mfa_device(VirtualMFADeviceName="boto3-p")["VirtualMFADevice"]["SerialNumber"],
+        "caller": sts.get_caller_identity()["Arn"],
+    }
+try:
+    client("iam", "us-east-1").get_user(UserName="boto3-p")
+    out["us-east-1"] = "found"
+except ClientError as e:
+    out["us-east-1"] = e.response["Error"]["Code"]
+print(json.dumps(out))
+`;
+
+describe('boto3 in the China and GovCloud partitions', () => {
+  it.skipIf(!hasBoto3)('gets the same partitioned ARNs and the same isolation', async () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'y',
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    };
+    const { stdout } = await promisify(execFile)('python3', ['-c', BOTO3_SCRIPT, em.url], { env });
+    const arns = (partition: string) => ({
+      user: `arn:${partition}:iam::${ACCOUNT}:user/boto3-p`,
+      device: `arn:${partition}:iam::${ACCOUNT}:mfa/boto3-p`,
+      caller: `arn:${partition}:iam::${ACCOUNT}:root`,
+    });
+    expect(JSON.parse(stdout)).toEqual({
+      'cn-north-1': arns('aws-cn'),
+      'us-gov-west-1': arns('aws-us-gov'),
+      'us-east-1': 'NoSuchEntity',
+    });
   });
 });
