@@ -9,9 +9,11 @@ import { IamError } from '../aws/iam-error.ts';
 import {
   BadInputError,
   ConflictError,
+  DeliveryError,
   ForbiddenError,
   InvalidCodeError,
   InvitationInvalidError,
+  RETRY_AFTER_SECONDS,
   ServiceUnavailableError,
   TooManyAttemptsError,
   UnauthorizedError,
@@ -67,6 +69,20 @@ export function mapError(error: unknown): Mapped | undefined {
       status: 503,
       body: errorBody('service_unavailable', error.message),
       headers: { 'Retry-After': String(error.retryAfterSeconds) },
+    };
+  }
+  if (error instanceof DeliveryError) {
+    // 422: the request names a user without an address (fix the tag or name one). 502: SES, the
+    // service's upstream, refused a valid request (its setup must change; a repeat is refused
+    // alike, so no Retry-After). 503: SES stayed busy; a repeat soon may work.
+    if (error.code === 'no_email_address')
+      return { status: 422, body: errorBody(error.code, error.message) };
+    if (error.code === 'email_rejected')
+      return { status: 502, body: errorBody(error.code, error.message) };
+    return {
+      status: 503,
+      body: errorBody(error.code, error.message),
+      headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
     };
   }
   if (error instanceof HTTPException) {
