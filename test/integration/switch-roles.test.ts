@@ -111,12 +111,12 @@ const mfaTrustPolicy = (partition: Partition) =>
 describe.each(PARTITIONS)(
   'enrollment in $partition hands over the roles',
   ({ partition, region, signIn }) => {
-    const developer = `arn:${partition}:iam::${ACCOUNT}:role/teams/Developer`;
+    const builder = `arn:${partition}:iam::${ACCOUNT}:role/teams/Builder`;
     const auditor = `arn:${partition}:iam::${OTHER_ACCOUNT}:role/Auditor`;
     const f = useOnboarding({
       AWS_REGION: region,
       SWITCH_ROLES: JSON.stringify([
-        { roleArn: developer, label: 'Developer', profile: 'dev' },
+        { roleArn: builder, label: 'Builder', profile: 'dev' },
         { roleArn: auditor },
       ]),
     });
@@ -133,10 +133,10 @@ describe.each(PARTITIONS)(
         cliCommand: `aws sts get-session-token --serial-number ${serial} --token-code <code>`,
         roles: [
           {
-            roleArn: developer,
-            label: 'Developer',
+            roleArn: builder,
+            label: 'Builder',
             profile: 'dev',
-            switchRoleUrl: `https://${signIn}/switchrole?account=${ACCOUNT}&roleName=teams%2FDeveloper&displayName=Developer`,
+            switchRoleUrl: `https://${signIn}/switchrole?account=${ACCOUNT}&roleName=teams%2FBuilder&displayName=Builder`,
           },
           {
             roleArn: auditor,
@@ -151,7 +151,7 @@ describe.each(PARTITIONS)(
           `region = ${region}`,
           '',
           '[profile dev]',
-          `role_arn = ${developer}`,
+          `role_arn = ${builder}`,
           'source_profile = example-corp',
           `mfa_serial = ${serial}`,
           `region = ${region}`,
@@ -171,7 +171,7 @@ describe.each(PARTITIONS)(
       const { iam } = await accountIn(f, region, partition);
       await iam.send(
         new CreateRoleCommand({
-          RoleName: 'Developer',
+          RoleName: 'Builder',
           Path: '/teams/',
           AssumeRolePolicyDocument: mfaTrustPolicy(partition),
         }),
@@ -192,7 +192,7 @@ describe.each(PARTITIONS)(
         });
         expect(asked).toEqual([device.serialNumber]);
         expect(identity.Arn).toMatch(
-          new RegExp(`^arn:${partition}:sts::${ACCOUNT}:assumed-role/Developer/.+`),
+          new RegExp(`^arn:${partition}:sts::${ACCOUNT}:assumed-role/Builder/.+`),
         );
 
         // A wrong code, and the same profile without its mfa_serial: the trust policy refuses.
