@@ -123,7 +123,12 @@ describe.each(PARTITIONS)(
 
     it('answers with sign-in, switch-role links and a config block of that partition', async () => {
       const { iam } = await accountIn(f, region, partition);
+      const emulator = f.emulator.running.emulator;
+      emulator.resetCalls();
       const { device, enrolled } = await enroll(f);
+      // Every IAM call of the service went to the partition's IAM, none elsewhere.
+      expect(emulator.callsIn(partition).snapshot().total).toBeGreaterThan(0);
+      expect(emulator.callsIn(partition).snapshot()).toEqual(emulator.calls.snapshot());
 
       const serial = `arn:${partition}:iam::${ACCOUNT}:mfa/mfa-onboarding/onboarding-tanaka`;
       expect(device.serialNumber).toBe(serial);
