@@ -27,6 +27,13 @@ export const DEMO_ACCOUNT_ALIAS = 'example-corp';
 /** The employees still to enrol: a console password each, no MFA, no group. */
 export const DEMO_USERS = ['tanaka.hanako', 'sato.taro', 'new-hire'];
 
+/**
+ * With `emails` (as `npm start` seeds it), the employees get an `email` tag, where their
+ * onboarding mail goes, except this one: the service has no address for them. Off by default
+ * because the tag-budget tests count on the employees having no tags at all.
+ */
+export const DEMO_USER_WITHOUT_EMAIL = 'new-hire';
+
 /** Access key ids that sign as a demo user (the emulator accepts any secret). */
 export const DEMO_ACCESS_KEYS = {
   alice: 'AKIADEMOALICE0000001',
@@ -293,7 +300,15 @@ const MFA_TRUST_POLICY = {
 };
 
 /** The demo account, its force-MFA group named `groupName`; dates are relative to `now`. */
-export function demoSeed(groupName = 'force-mfa', now = new Date()): SeedSpec {
+export function demoSeed(
+  groupName = 'force-mfa',
+  now = new Date(),
+  options: { emails?: boolean } = {},
+): SeedSpec {
+  const emailTag = (name: string) =>
+    options.emails && name !== DEMO_USER_WITHOUT_EMAIL
+      ? [{ key: 'email', value: `${name}@example.com` }]
+      : [];
   const daysAgo = (days: number) => new Date(now.getTime() - days * DAY_MS).toISOString();
   const keyOf = (name: string): string[] => {
     const id = (DEMO_ACCESS_KEYS as Record<string, string>)[name];
@@ -339,7 +354,7 @@ export function demoSeed(groupName = 'force-mfa', now = new Date()): SeedSpec {
       ...GROUPS.map((g) => ({ ...g, createDate: daysAgo(370) })),
     ],
     users: [
-      ...DEMO_USERS.map((name) => ({ name, password: true })),
+      ...DEMO_USERS.map((name) => ({ name, password: true, tags: emailTag(name) })),
       {
         name: 'alice',
         createDate: daysAgo(330),

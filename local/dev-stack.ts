@@ -10,6 +10,7 @@ import { createAdminApp } from '../functions/admin/app.ts';
 import { ADMIN_ROUTES } from '../functions/admin/routes.ts';
 import { createClients } from '../functions/aws/clients.ts';
 import { iamFor } from '../functions/aws/iam.ts';
+import { createSesClient } from '../functions/aws/ses.ts';
 import { type Config, loadConfig } from '../functions/config.ts';
 import { tableFinder } from '../functions/http/route.ts';
 import { type IssuedInvitation, issueInvitation } from '../functions/invitations/issue.ts';
@@ -101,10 +102,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   const config: Config = { ...configured, apiKeys: [...configured.apiKeys, localKey] };
   if (emulator && options.seedDemo !== false)
-    emulator.emulator.seed(demoSeed(config.forceMfaGroup));
+    emulator.emulator.seed(demoSeed(config.forceMfaGroup, new Date(), { emails: true }));
+  // The sender, created and verified as an operator does once per account and region.
+  emulator?.emulator.ses.createIdentity(config.senderEmail, [], { verified: true });
   const onboarding = createOnboardingApp({ clients, config, assets, logger });
+  // The admin app emails links through SES v2: the emulator's, or AWS_ENDPOINT_URL_SESV2's.
+  const ses = createSesClient({
+    region: config.region,
+    endpoint: env.AWS_ENDPOINT_URL_SESV2,
+    credentials: emulator
+      ? { accessKeyId: 'AKIALOCALEMULATOR01', secretAccessKey: 'local-emulator' }
+      : undefined,
+  });
   const admin = createAdminApp({
     clients,
+    ses,
     config,
     logger,
     assets: adminAssets,
@@ -142,6 +154,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clearInterval(sweeper);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       clients.iam.destroy();
+      ses.destroy();
       await emulator?.stop();
     },
   };

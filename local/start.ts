@@ -12,7 +12,8 @@ async function main(): Promise<void> {
   const lines = ['', 'MFA onboarding is running locally.', `  Service:   ${stack.url}`];
   if (stack.emulator) {
     lines.push(
-      `  Emulator:  ${stack.emulator.url}  (IAM/STS; control API at ${stack.emulator.url}/_emulator/)`,
+      `  Emulator:  ${stack.emulator.url}  (IAM, STS, SES v2; control API at ${stack.emulator.url}/_emulator/)`,
+      `  Mailbox:   ${stack.emulator.url}/_emulator/mailbox  (mail sent through the emulator's SES v2)`,
       `  Account:   ${stack.emulator.emulator.state.accountId}, ${stack.emulator.emulator.state.users.size} demo users; to enrol: ${DEMO_USERS.join(', ')}`,
     );
   }

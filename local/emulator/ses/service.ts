@@ -7,9 +7,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { alreadyExists, badRequest, messageRejected, notFound, tooManyRequests } from './errors.ts';
 import { parseRawMessage } from './raw-message.ts';
 
-/** The sender `npm start` verifies, until the service's config reads SENDER_EMAIL itself. */
-export const DEFAULT_SENDER_EMAIL = 'onboarding@example.com';
-
 export interface SesSettings {
   /** New identities are verified at once (no PENDING step). */
   autoVerify: boolean;
