@@ -286,18 +286,23 @@ export const DEMO_SWITCH_ROLES = [
   },
 ];
 
-/** Trusts the account's users who signed in with MFA, or sent a code with AssumeRole. */
-const MFA_TRUST_POLICY = {
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Effect: 'Allow',
-      Principal: { AWS: `arn:aws:iam::${DEFAULT_ACCOUNT_ID}:root` },
-      Action: 'sts:AssumeRole',
-      Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
-    },
-  ],
-};
+/**
+ * A trust policy for the account's users who signed in with MFA or sent a code with AssumeRole:
+ * the demo's Developer role, and the roles the tests make in each partition.
+ */
+export function mfaTrustPolicy(partition = 'aws', accountId = DEFAULT_ACCOUNT_ID) {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+        Action: 'sts:AssumeRole',
+        Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+      },
+    ],
+  };
+}
 
 /** The demo account, its force-MFA group named `groupName`; dates are relative to `now`. */
 export function demoSeed(
@@ -341,7 +346,7 @@ export function demoSeed(
       {
         name: 'Developer',
         path: '/teams/',
-        trustPolicy: MFA_TRUST_POLICY,
+        trustPolicy: mfaTrustPolicy(),
         description: 'Day-to-day development; MFA required',
       },
     ],

@@ -31,6 +31,7 @@ import {
   STSClient,
 } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mfaTrustPolicy } from '../../local/demo-account.ts';
 import { Emulator } from '../../local/emulator/emulator.ts';
 import { startEmulator } from '../../local/emulator/http-server.ts';
 import { type Partition, partitionOfRegion } from '../../local/emulator/partition.ts';
@@ -61,18 +62,7 @@ async function failure(promise: Promise<unknown>) {
 const seedOf = (bytes: Uint8Array | undefined) =>
   Buffer.from(bytes ?? new Uint8Array()).toString('ascii');
 
-const mfaTrust = (partition: string) =>
-  JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { AWS: `arn:${partition}:iam::${ACCOUNT}:root` },
-        Action: 'sts:AssumeRole',
-        Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
-      },
-    ],
-  });
+const mfaTrust = (partition: string) => JSON.stringify(mfaTrustPolicy(partition, ACCOUNT));
 
 describe('partitionOfRegion', () => {
   it.each([

@@ -21,6 +21,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../functions/config.ts';
 import { parseSwitchRoles } from '../../functions/enrollment/switch-roles.ts';
 import type { Partition } from '../../functions/partition.ts';
+import { mfaTrustPolicy } from '../../local/demo-account.ts';
 import { activate, createDevice, type EnrolledBody, json } from '../support/enrollment.ts';
 import { type OnboardingFixture, useOnboarding } from '../support/onboarding.ts';
 import { consecutiveCodes, currentCode } from '../support/totp.ts';
@@ -94,20 +95,6 @@ const PARTITIONS: { partition: Partition; region: string; signIn: string }[] = [
   { partition: 'aws-us-gov', region: 'us-gov-west-1', signIn: 'signin.amazonaws-us-gov.com' },
 ];
 
-/** A trust policy that lets the account's users in only with MFA. */
-const mfaTrustPolicy = (partition: Partition) =>
-  JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { AWS: `arn:${partition}:iam::${ACCOUNT}:root` },
-        Action: 'sts:AssumeRole',
-        Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
-      },
-    ],
-  });
-
 describe.each(PARTITIONS)(
   'enrollment in $partition hands over the roles',
   ({ partition, region, signIn }) => {
@@ -178,7 +165,7 @@ describe.each(PARTITIONS)(
         new CreateRoleCommand({
           RoleName: 'Builder',
           Path: '/teams/',
-          AssumeRolePolicyDocument: mfaTrustPolicy(partition),
+          AssumeRolePolicyDocument: JSON.stringify(mfaTrustPolicy(partition)),
         }),
       );
       const { device, enrolled } = await enroll(f);
