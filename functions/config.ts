@@ -33,6 +33,11 @@ export interface Config {
   autoInviteAfterDays: number;
   /** Slack-compatible incoming webhook the scheduled digest is posted to (a secret: from SSM). */
   digestWebhookUrl?: string;
+  /**
+   * The reminders function's own role (REMINDERS_ROLE_NAME): its tags hold the run's lease and
+   * the day the digest was last posted (functions/reminders/ledger.ts). Unset: neither is kept.
+   */
+  remindersRoleName?: string;
 }
 
 /** IAM's rule for user names: 1–64 of letters, digits and +=,.@_- (docs/iam-facts.md). */
@@ -76,6 +81,10 @@ export function loadConfig(env: Env = process.env): Config {
     autoInvite: flag(env, 'AUTO_INVITE', false),
     autoInviteAfterDays: integer(env, 'AUTO_INVITE_AFTER_DAYS', 3, 0, 365),
     digestWebhookUrl: optionalUrl(env, 'DIGEST_WEBHOOK_URL'),
+    remindersRoleName:
+      read(env, 'REMINDERS_ROLE_NAME') === undefined
+        ? undefined
+        : iamName(env, 'REMINDERS_ROLE_NAME', ''),
   };
 }
 

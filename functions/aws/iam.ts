@@ -6,12 +6,15 @@ import type { IamClients } from './clients.ts';
 import { IamCaller } from './iam-caller.ts';
 import { IamGateway } from './iam-gateway.ts';
 import { IamInventory } from './iam-inventory.ts';
+import { IamRoleTags } from './iam-role-tags.ts';
 import type { Pacer } from './pacer.ts';
 import type { RetryOptions } from './retry.ts';
 
 export interface Iam {
   gateway: IamGateway;
   inventory: IamInventory;
+  /** The scheduled reminders run's own role's tags (its lease and digest day). */
+  roleTags: IamRoleTags;
 }
 
 export function iamFor(
@@ -30,5 +33,9 @@ export function iamFor(
   },
 ): Iam {
   const caller = new IamCaller(clients, { ...delays, deadline, pace });
-  return { gateway: new IamGateway(caller), inventory: new IamInventory(caller) };
+  return {
+    gateway: new IamGateway(caller),
+    inventory: new IamInventory(caller),
+    roleTags: new IamRoleTags(caller),
+  };
 }

@@ -20,7 +20,12 @@
 import type { ComplianceReport, Evidence, Exemption, UserWithoutMfa } from '../admin/schemas.ts';
 import { IamError, isIamError } from '../aws/iam-error.ts';
 import { accountIdFromArn, type IamGateway } from '../aws/iam-gateway.ts';
-import type { AuthorizedUser, IamInventory, ListedUser } from '../aws/iam-inventory.ts';
+import type {
+  AssignedVirtualMfaDevice,
+  AuthorizedUser,
+  IamInventory,
+  ListedUser,
+} from '../aws/iam-inventory.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import { isInGroup } from '../enrollment/own-device.ts';
 import { exemptionOf } from '../exemptions/tag.ts';
@@ -79,16 +84,31 @@ export async function scanUsersWithoutMfa(
   deps: ScanDeps,
   options: ScanOptions = {},
 ): Promise<ComplianceReport> {
+  return (await scanAccount(deps, options)).report;
+}
+
+/** The report, and the listings it was made from, for callers that act on the same read. */
+export interface AccountScan {
+  report: ComplianceReport;
+  /** Every user of the account with its tags and groups (GetAccountAuthorizationDetails). */
+  detailed: AuthorizedUser[];
+  /** Every virtual MFA device enabled for a user. */
+  assignedVirtualMfa: AssignedVirtualMfaDevice[];
+}
+
+/** The scan, keeping its listings: the scheduled run decides from them with no second read. */
+export async function scanAccount(deps: ScanDeps, options: ScanOptions = {}): Promise<AccountScan> {
   const clock = deps.now ?? systemClock;
   const now = clock();
   const startedAt = now.toISOString();
-  const [listed, detailed, withVirtualMfa, groupArn, report] = await Promise.all([
+  const [listed, detailed, assignedVirtualMfa, groupArn, report] = await Promise.all([
     deps.inventory.listUsers(options.pathPrefix),
     deps.inventory.usersWithTagsAndGroups(),
-    deps.inventory.usersWithVirtualMfa(),
+    deps.inventory.assignedVirtualMfaDevices(),
     deps.inventory.groupArn(deps.forceMfaGroup),
     freshCredentialReport({ ...deps, now: clock }),
   ]);
+  const withVirtualMfa = new Set(assignedVirtualMfa.map((d) => d.userName));
   // Any ARN IAM returned names the account: a user's (of the path, or any), else the group's.
   const arn = listed[0]?.arn ?? detailed[0]?.arn ?? groupArn;
   const accountId = arn ? accountIdFromArn(arn) : deps.callerAccountId;
@@ -174,7 +194,7 @@ export async function scanUsersWithoutMfa(
     lacking.push(toRow(user, finding.consoleAccess, finding.evidence));
   }
 
-  return {
+  const scanned: ComplianceReport = {
     accountId,
     generatedAt: startedAt,
     totalUsers: summary.totalUsers,
@@ -197,6 +217,7 @@ export async function scanUsersWithoutMfa(
     mfaOutsideForceMfaGroup: outside.sort(byUserName),
     users: lacking.sort(byUserName),
   };
+  return { report: scanned, detailed, assignedVirtualMfa };
 }
 
 /** The users ListUsers gave, each with the tags and groups the other listing gave for them. */

@@ -5,9 +5,11 @@
 // may contain dots; the secret never does, so the token splits at its last dot.
 //
 // Tags (every key starts with SERVICE_TAG_PREFIX, the only keys the roles may write):
-// - `mfa-onboarding:invitation` = `v2:<id>:<sha256(secret)>:<expiresAt epoch s>[:finish]`, the
-//   identity; `:finish` marks a link that may only finish the force-MFA group step. Written only
-//   by issue (TagUser), revoke and success (UntagUser).
+// - `mfa-onboarding:invitation` = `v2:<id>:<sha256(secret)>:<expiresAt epoch s>[:finish][:renewal]`,
+//   the identity; `:finish` marks a link that may only finish the force-MFA group step, `:renewal`
+//   one the scheduled run issued to renew an expiring link (it is never renewed again). Written
+//   only by issue (TagUser), revoke and success (UntagUser). Tags without `:renewal` (all written
+//   before it existed) decode as they always did.
 // - `mfa-onboarding:attempt:<id>:<nonce>` = `<epoch s>`, one per code submission that may reach
 //   EnableMFADevice. Each request writes a key of its own, so no write can undo another; the
 //   attempts of an invitation are the number of its keys.
@@ -40,18 +42,24 @@ export interface InvitationRecord {
   expiresAt: Date;
   /** Issued to finish an enrollment whose device is enabled: no device, no code check. */
   finishOnly: boolean;
+  /**
+   * Issued by the scheduled run to renew a link about to expire: the end of its chain, never
+   * renewed again (docs/invitation-state.md, "Renewal by the scheduled run").
+   */
+  renewal: boolean;
 }
 
 export function newInvitation(
   userName: string,
   expiresAt: Date,
   finishOnly = false,
+  renewal = false,
 ): { token: string; record: InvitationRecord } {
   const secret = randomBytes(SECRET_BYTES).toString('base64url');
   const id = randomBytes(ID_BYTES).toString('base64url');
   return {
     token: `${userName}.${secret}`,
-    record: { id, secretHash: hashSecret(secret), expiresAt, finishOnly },
+    record: { id, secretHash: hashSecret(secret), expiresAt, finishOnly, renewal },
   };
 }
 
@@ -77,17 +85,21 @@ export function secretMatches(secret: string, storedHash: string): boolean {
 
 export function encodeInvitationTag(record: InvitationRecord): string {
   const expires = Math.floor(record.expiresAt.getTime() / 1000);
-  return `v2:${record.id}:${record.secretHash}:${expires}${record.finishOnly ? ':finish' : ''}`;
+  const flags = `${record.finishOnly ? ':finish' : ''}${record.renewal ? ':renewal' : ''}`;
+  return `v2:${record.id}:${record.secretHash}:${expires}${flags}`;
 }
 
 export function decodeInvitationTag(value: string | undefined): InvitationRecord | undefined {
-  const m = /^v2:([A-Za-z0-9_-]{12}):([A-Za-z0-9_-]{43}):(\d{1,12})(:finish)?$/.exec(value ?? '');
+  const m = /^v2:([A-Za-z0-9_-]{12}):([A-Za-z0-9_-]{43}):(\d{1,12})(:finish)?(:renewal)?$/.exec(
+    value ?? '',
+  );
   if (!m) return undefined;
   return {
     id: m[1] as string,
     secretHash: m[2] as string,
     expiresAt: new Date(Number(m[3]) * 1000),
     finishOnly: m[4] !== undefined,
+    renewal: m[5] !== undefined,
   };
 }
 

@@ -13,6 +13,13 @@ import {
   TANAKA,
 } from '../support/enrollment.ts';
 import { capturedLogLines, useOnboarding } from '../support/onboarding.ts';
+import {
+  HOUR,
+  invitationTag,
+  reminderLogLines,
+  staffUser,
+  useReminders,
+} from '../support/reminders.ts';
 import { consecutiveCodes, staleCodes } from '../support/totp.ts';
 
 const SOURCE_IP = '203.0.113.7';
@@ -176,6 +183,58 @@ describe('the structured log', () => {
         operation: 'EnableMFADevice',
       }),
     ]);
+  });
+});
+
+describe('the reminders run’s log', () => {
+  const f = useReminders();
+
+  it('records each invitation, renewal, failure and digest with masked addresses, and never a link, token or the webhook', async () => {
+    const expiring = invitationTag('ivy', 10 * HOUR);
+    f.seedUsers([staffUser('alice'), staffUser('bob'), staffUser('ivy', { tags: expiring.tags })]);
+    // One of the three mails is refused.
+    f.iam.faults.configure({
+      scripted: [{ action: 'SendEmail', fault: 'error', code: 'MessageRejected', status: 400 }],
+    });
+
+    const summary = await f.run({ AUTO_INVITE: 'true', DIGEST_WEBHOOK_URL: f.receiver.url });
+
+    expect(summary).toMatchObject({ failed: 1, digest: 'posted' });
+    expect(summary.invited + summary.renewed).toBe(2);
+    const secrets = new Set<string>([
+      f.receiver.url,
+      'secret-hook',
+      expiring.token,
+      expiring.token.slice(expiring.token.lastIndexOf('.') + 1),
+      'alice@example.com',
+      'bob@example.com',
+      'ivy@example.com',
+    ]);
+    for (const mail of await f.mail()) {
+      const { url, token } = f.linkIn(mail);
+      secrets.add(url);
+      secrets.add(token.slice(token.lastIndexOf('.') + 1));
+    }
+    expect(secrets.size).toBe(11);
+    const lines = f.runLogs();
+    expect(lines.map((l) => l.event).sort()).toEqual(
+      [
+        'reminders.completed',
+        'reminders.digest',
+        'reminders.failed',
+        summary.invited === 2 ? 'reminders.invited' : 'reminders.renewed',
+        'reminders.invited',
+      ].sort(),
+    );
+    for (const line of lines) {
+      if (line.event !== 'reminders.completed' && line.event !== 'reminders.digest')
+        expect(line.to).toMatch(/^[abi]\*\*\*@example\.com$/);
+    }
+    for (const line of [...new Set(reminderLogLines)]) {
+      for (const secret of secrets) expect(line).not.toContain(secret);
+      expect(line).not.toContain('onboard#');
+      expect(line).not.toContain('v2:');
+    }
   });
 });
 
