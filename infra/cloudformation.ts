@@ -79,6 +79,13 @@ const parameters: Record<string, Json> = {
       'Roles employees may switch into with MFA, shown after enrollment: a JSON list of {"roleArn", "label"?, "profile"?}; empty for none.',
     AllowedPattern: '^(\\[[\\s\\S]*\\])?$',
   },
+  SenderEmail: {
+    Type: 'String',
+    Description:
+      'The verified Amazon SES identity (an address, or an address of a verified domain) onboarding links are emailed from; the admin role may send from it alone.',
+    AllowedPattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$',
+    ConstraintDescription: 'must be an email address',
+  },
   MaxCodeAttempts: {
     Type: 'Number',
     Description: 'Code checks allowed per invitation (each is a user tag).',

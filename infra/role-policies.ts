@@ -2,8 +2,9 @@
 // the function calls (functions/aws/iam-gateway.ts and iam-inventory.ts), scoped to the
 // configured user path, the service's MFA device path, the force-MFA group and the service's
 // own tag keys (every key starting with SERVICE_TAG_PREFIX: the invitation tag and one attempt
-// tag per code check). The functions call nothing but IAM (and write their logs). The stack
-// around them is cloudformation.ts.
+// tag per code check). The functions call nothing but IAM, except the admin function's one SES
+// action (emailing links, only from SENDER_EMAIL), and write their logs. The stack around them is
+// cloudformation.ts.
 
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub templates, not JS templates
 
@@ -27,7 +28,32 @@ export const ARNS = {
   serviceMfaDevices: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:mfa${MfaDevicePath}*',
   forceMfaGroup:
     'arn:${AWS::Partition}:iam::${AWS::AccountId}:group${ForceMfaGroupPath}${ForceMfaGroupName}',
+  /** The sender's SES identity when the address itself is verified (docs/ses-facts.md). */
+  senderAddressIdentity:
+    'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SenderEmail}',
 } as const;
+
+/**
+ * SES authorizes SendEmail on the identity the From address is verified by: the address itself,
+ * or its domain (docs/ses-facts.md). Both are the sender's; `ses:FromAddress` pins the address.
+ */
+export function senderIdentities(): Json[] {
+  return [
+    sub(ARNS.senderAddressIdentity),
+    {
+      'Fn::Sub': [
+        'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SenderDomain}',
+        { SenderDomain: { 'Fn::Select': [1, { 'Fn::Split': ['@', ref('SenderEmail')] }] } },
+      ],
+    },
+  ];
+}
+
+/** Mail goes out from the configured sender alone (`ses:FromAddress`, docs/ses-facts.md). */
+const fromTheSenderOnly = { StringEquals: { 'ses:FromAddress': ref('SenderEmail') } };
+
+/** Functions whose role may send mail (the boundary denies it to the others). */
+export const SENDING_FUNCTIONS = ['admin', 'reminders'];
 
 /** The only tag keys the roles may write or remove: the service's own (case-sensitive match). */
 export const SERVICE_TAG_KEYS = `${SERVICE_TAG_PREFIX}*`;
@@ -102,8 +128,8 @@ export function onboardingStatements(): Json[] {
 /** The admin function: read-only listing (the compliance report covers the whole account), the
  * service's tags on users under the path (issue, reissue, revoke, exemptions), deleting the
  * service's own devices (revoke and reissue delete the old link's unassigned device), taking MFA
- * devices off users under the path (MFA reset), and adding users to the force-MFA group
- * (enforcement and MFA reset). */
+ * devices off users under the path (MFA reset), adding users to the force-MFA group
+ * (enforcement and MFA reset), and emailing links from the sender (`"delivery"`). */
 export function adminStatements(): Json[] {
   return [
     {
@@ -158,6 +184,14 @@ export function adminStatements(): Json[] {
       // added (under the path, not exempt) is the code's rule (functions/enforcement/).
       Action: ['iam:AddUserToGroup'],
       Resource: sub(ARNS.forceMfaGroup),
+    },
+    {
+      Sid: 'SendEmailFromTheSenderOnly',
+      Effect: 'Allow',
+      // Onboarding links by email (functions/delivery/email.ts): one SendEmail per link.
+      Action: ['ses:SendEmail'],
+      Resource: senderIdentities(),
+      Condition: fromTheSenderOnly,
     },
     logStatement('admin'),
   ];
@@ -271,6 +305,7 @@ export function boundaryDocument(): Json {
           'iam:EnableMFADevice',
           'iam:DeactivateMFADevice',
           'iam:AddUserToGroup',
+          'ses:SendEmail',
           'logs:CreateLogStream',
           'logs:PutLogEvents',
         ],
@@ -323,6 +358,25 @@ export function boundaryDocument(): Json {
         Resource: '*',
         // Any key in the request outside the service's prefix (case-sensitive) is refused.
         Condition: { 'ForAnyValue:StringNotLike': { 'aws:TagKeys': [SERVICE_TAG_KEYS] } },
+      },
+      {
+        // Mail only from the configured sender, whatever policy is attached later (a missing
+        // ses:FromAddress matches StringNotEquals too: fails closed)...
+        Sid: 'DenySendingFromAnotherAddress',
+        Effect: 'Deny',
+        Action: ['ses:SendEmail'],
+        Resource: '*',
+        Condition: { StringNotEquals: { 'ses:FromAddress': ref('SenderEmail') } },
+      },
+      {
+        // ...and only by the functions that email links.
+        Sid: 'DenySendingToOtherFunctions',
+        Effect: 'Deny',
+        Action: ['ses:SendEmail'],
+        Resource: '*',
+        Condition: {
+          StringNotEquals: { [`aws:PrincipalTag/${FUNCTION_TAG_KEY}`]: SENDING_FUNCTIONS },
+        },
       },
       {
         Sid: 'DenyWritesOutsideUserPath',

@@ -1,14 +1,17 @@
 // The HR and admin function: invitations, one user's status, and the live report of users
 // without MFA. Authenticated with scoped API keys; documented at /openapi.json.
 
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { Hono } from 'hono/tiny';
 import type { IamClients } from '../aws/clients.ts';
 import { iamFor } from '../aws/iam.ts';
 import { Pacer, type PacerOptions } from '../aws/pacer.ts';
+import { createSesClient } from '../aws/ses.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import { complianceHistory } from '../compliance/history.ts';
 import { csvResponse, usersWithoutMfaReport } from '../compliance/report.ts';
 import type { Config } from '../config.ts';
+import { sesMailer } from '../delivery/email.ts';
 import { enforceMfaGroup } from '../enforcement/enforce.ts';
 import { removeExemption, setExemption } from '../exemptions/exemptions.ts';
 import { serveAsset, servePage, type WebAssets } from '../http/assets.ts';
@@ -19,6 +22,13 @@ import { lambdaAccountId, type RetryDelays, requestContext } from '../http/reque
 import { mount } from '../http/route.ts';
 import { securityHeaders } from '../http/security-headers.ts';
 import { issueInvitations } from '../invitations/bulk.ts';
+import {
+  bulkIssueDeadline,
+  issueAndDeliver,
+  issueAndDeliverMany,
+  sendDeadline,
+  type Undelivered,
+} from '../invitations/deliver.ts';
 import { revokeInvitation } from '../invitations/invitations.ts';
 import { issueInvitation } from '../invitations/issue.ts';
 import { createLogger, type Logger } from '../logger.ts';
@@ -27,10 +37,13 @@ import type { OpenApiDocument } from '../openapi/document.ts';
 import type { Scope } from './api-keys.ts';
 import { type AdminEnv, requireScope } from './auth.ts';
 import { adminRoutes } from './routes.ts';
+import type { BulkInvitationResponse } from './schemas.ts';
 import { userStatus } from './user-status.ts';
 
 export interface AdminDeps {
   clients: IamClients;
+  /** SES v2, for emailing links (`"delivery"`); default: a client for config.region. */
+  ses?: SESv2Client;
   config: Config;
   /** The admin console's page and files (web/admin/). */
   assets: WebAssets;
@@ -54,6 +67,7 @@ export function createAdminApp(deps: AdminDeps) {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger('admin');
   const keys = config.apiKeys;
+  const ses = deps.ses ?? createSesClient({ region: config.region });
   const app = new Hono<AdminEnv>();
 
   app.use(requestContext(clients, logger, deps.requestBudgetMs, deps.retryDelays));
@@ -79,6 +93,20 @@ export function createAdminApp(deps: AdminDeps) {
   /** IAM for a request that makes hundreds of calls: each paced (aws/pacer.ts). */
   const pacedIam = (deadline: number) =>
     iamFor(clients, { deadline, delays: deps.retryDelays, pace: new Pacer(deps.pacing) });
+
+  /** SES for a request: its sends stop in time to take back a link they could not send. */
+  const mailerFor = (deadline: number) =>
+    sesMailer(ses, config, { deadline: sendDeadline(deadline), delays: deps.retryDelays });
+  /** The audit line of a link issued but not sent (whether it was taken back). */
+  const undelivered =
+    (c: { get(key: 'logger'): Logger; get(key: 'apiKeyName'): string }) => (u: Undelivered) =>
+      c.get('logger').warn('admin.invitation_not_delivered', {
+        keyName: c.get('apiKeyName'),
+        userName: u.userName,
+        channel: 'email',
+        errorCode: u.errorCode,
+        outcome: u.outcome,
+      });
 
   mount(app, route.enforceMfaGroup, scoped(route.enforceMfaGroup), async (c, { json }) => {
     const deadline = c.get('deadline');
@@ -109,6 +137,30 @@ export function createAdminApp(deps: AdminDeps) {
   );
 
   mount(app, route.issueInvitation, scoped(route.issueInvitation), async (c, { json }) => {
+    if (json.delivery !== undefined) {
+      const sent = await issueAndDeliver(
+        {
+          gateway: c.get('gateway'),
+          config,
+          clock,
+          mailer: mailerFor(c.get('deadline')),
+          onUndelivered: undelivered(c),
+        },
+        json.userName,
+        json.delivery,
+        json.ttlHours,
+      );
+      // The masked address only: the link and the address stay out of the log.
+      c.get('logger').info('admin.invitation_issued', {
+        keyName: c.get('apiKeyName'),
+        userName: sent.userName,
+        expiresAt: sent.expiresAt,
+        finishOnly: sent.finishOnly,
+        delivered: 'email',
+        deliveredTo: sent.delivered.to,
+      });
+      return c.json(sent, 201);
+    }
     const issued = await issueInvitation(
       { gateway: c.get('gateway'), config, clock },
       json.userName,
@@ -133,22 +185,49 @@ export function createAdminApp(deps: AdminDeps) {
 
   mount(app, route.bulkInvitations, scoped(route.bulkInvitations), async (c, { json }) => {
     const deadline = c.get('deadline');
-    const outcomes = await issueInvitations(
-      { ...pacedIam(deadline), config, clock, deadline, reportWaitMs: deps.scan?.reportWaitMs },
-      json.userNames,
-      json.ttlHours,
-    );
-    const results = outcomes.map((o) =>
-      'value' in o
-        ? {
-            userName: o.userName,
-            status: 201 as const,
-            url: o.value.url,
-            expiresAt: o.value.expiresAt.toISOString(),
-            finishOnly: o.value.finishOnly,
-          }
-        : { userName: o.userName, ...problemOf(o.error, [400, 404, 409, 503] as const) },
-    );
+    const reportWaitMs = deps.scan?.reportWaitMs;
+    const FAILED = [400, 404, 409, 422, 502, 503] as const;
+    let results: BulkInvitationResponse['results'];
+    if (json.delivery === 'email') {
+      // Issuing stops early enough to leave the sends (and the take-backs) their time.
+      const issueBy = bulkIssueDeadline(deadline);
+      const outcomes = await issueAndDeliverMany(
+        {
+          ...pacedIam(issueBy),
+          config,
+          clock,
+          deadline: issueBy,
+          reportWaitMs,
+          mailer: mailerFor(deadline),
+          revokeGateway: pacedIam(deadline).gateway,
+          onUndelivered: undelivered(c),
+        },
+        json.userNames,
+        json.ttlHours,
+      );
+      results = outcomes.map((o) =>
+        'value' in o
+          ? { status: 201 as const, ...o.value }
+          : { userName: o.userName, ...problemOf(o.error, FAILED) },
+      );
+    } else {
+      const outcomes = await issueInvitations(
+        { ...pacedIam(deadline), config, clock, deadline, reportWaitMs },
+        json.userNames,
+        json.ttlHours,
+      );
+      results = outcomes.map((o) =>
+        'value' in o
+          ? {
+              userName: o.userName,
+              status: 201 as const,
+              url: o.value.url,
+              expiresAt: o.value.expiresAt.toISOString(),
+              finishOnly: o.value.finishOnly,
+            }
+          : { userName: o.userName, ...problemOf(o.error, FAILED) },
+      );
+    }
     const logger = c.get('logger');
     for (const r of results) {
       // The same event as a single issue, so one query finds every link handed out.
@@ -156,8 +235,9 @@ export function createAdminApp(deps: AdminDeps) {
         logger.info('admin.invitation_issued', {
           keyName: c.get('apiKeyName'),
           userName: r.userName,
-          expiresAt: r.expiresAt,
-          finishOnly: r.finishOnly,
+          expiresAt: r.expiresAt ?? null,
+          finishOnly: r.finishOnly ?? null,
+          ...(r.delivered ? { delivered: 'email', deliveredTo: r.delivered.to } : {}),
           bulk: true,
         });
       else
@@ -165,7 +245,7 @@ export function createAdminApp(deps: AdminDeps) {
           keyName: c.get('apiKeyName'),
           userName: r.userName,
           status: r.status,
-          errorCode: r.error.code,
+          errorCode: r.error?.code ?? null,
           bulk: true,
         });
     }

@@ -16,7 +16,7 @@ import {
   historyQuery,
   historyResponse,
   invitationRequest,
-  invitationResponse,
+  issueInvitationResponse,
   meResponse,
   mfaResetRequest,
   mfaResetResponse,
@@ -26,19 +26,22 @@ import {
 
 const NOT_MANAGED = 'No such user, or one outside the configured path (answered alike)';
 const BUSY = 'IAM is throttling; retry after Retry-After seconds';
+const DELIVERY =
+  'With `"delivery"`, the service emails the link from SENDER_EMAIL (Amazon SES; Japanese, then English) and answers without it: `delivered` says where it went (masked). The address is settled before anything is written; a link SES would not take (or took too long to) is revoked again before the answer, unless a newer link replaced it meanwhile.';
 
 export const adminRoutes = {
   issueInvitation: {
     method: 'POST',
     path: '/v1/invitations',
-    summary: 'Issue an onboarding link (revokes any earlier link for the user)',
+    summary: 'Issue an onboarding link (revokes any earlier link for the user), or email it',
+    description: `Answers with the link, for HR to hand to the employee. ${DELIVERY}`,
     auth: { apiKey: 'invitations:write' },
     request: { json: invitationRequest },
     responses: {
       201: {
         description:
-          'The link (finishOnly: it only finishes the force-MFA group step of an enrollment this service began)',
-        json: invitationResponse,
+          'The link (finishOnly: it only finishes the force-MFA group step of an enrollment this service began); with `"delivery"`, no link but `delivered`',
+        json: issueInvitationResponse,
       },
       400: { description: 'Bad input' },
       404: { description: NOT_MANAGED },
@@ -46,7 +49,17 @@ export const adminRoutes = {
         description:
           'already_enrolled (the user has MFA), or too_many_tags (no room under IAM 50 tags per user)',
       },
-      503: { description: BUSY },
+      422: {
+        description:
+          'no_email_address: `"delivery": "email"` for a user without an email address in its EMAIL_TAG_KEY tag (nothing was written)',
+      },
+      502: {
+        description:
+          'email_rejected: Amazon SES refused the message (sender not verified, sending paused, ...); the new link was revoked. A repeat is refused alike until the SES setup is fixed',
+      },
+      503: {
+        description: `${BUSY}; or email_unavailable: Amazon SES stayed busy (the new link was revoked; retry after Retry-After seconds)`,
+      },
     },
   },
   bulkInvitations: {
@@ -54,7 +67,7 @@ export const adminRoutes = {
     path: '/v1/invitations/bulk',
     summary: 'Issue onboarding links for up to 200 users',
     description:
-      'Each user is answered as `POST /v1/invitations` would answer it, in request order: 201 with its link (`finishOnly` as there), 404 unknown or outside the path, 409 `already_enrolled` or `too_many_tags`, 503 when IAM stayed busy for that user (the others go on; send that user again). Reads the account in a few listings, then writes about one IAM call per user.',
+      'Each user is answered as `POST /v1/invitations` would answer it, in request order: 201 with its link (`finishOnly` as there), 404 unknown or outside the path, 409 `already_enrolled` or `too_many_tags`, 503 when IAM stayed busy for that user (the others go on; send that user again). Reads the account in a few listings, then writes about one IAM call per user. With `"delivery": "email"` each link is emailed to the address in that user\'s EMAIL_TAG_KEY tag and its result carries `delivered` instead of `url`; per user, 422 `no_email_address` (nothing written for that user), 502 `email_rejected` or 503 `email_unavailable` (that user\'s new link revoked again), the others go on.',
     auth: { apiKey: 'invitations:write' },
     request: { json: bulkInvitationRequest },
     responses: {

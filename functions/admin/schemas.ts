@@ -3,11 +3,27 @@
 // them, so a handler cannot answer what the document does not promise.
 
 import * as v from 'valibot';
-import { MAX_INVITATION_TTL_HOURS } from '../config.ts';
+import { EMAIL_ADDRESS_PATTERN, MAX_INVITATION_TTL_HOURS } from '../config.ts';
 import { isoDateTime, mfaDevice, userName } from '../schemas.ts';
+
+const emailAddress = v.pipe(
+  v.string(),
+  v.trim(),
+  v.maxLength(320),
+  v.regex(EMAIL_ADDRESS_PATTERN, 'must be an email address'),
+);
+
+/** Where the service sends the link itself, instead of answering with it. */
+export const delivery = v.pipe(
+  v.union([v.literal('email'), v.strictObject({ email: emailAddress })]),
+  v.description(
+    'Email the link from SENDER_EMAIL (Amazon SES) instead of answering with it: `"email"` sends it to the address in the user\'s EMAIL_TAG_KEY tag (default `email`), `{"email": "<address>"}` to that address. The answer then carries `delivered` and no `url`',
+  ),
+);
 
 export const invitationRequest = v.strictObject({
   userName,
+  delivery: v.optional(delivery),
   ttlHours: v.optional(
     v.pipe(
       v.number(),
@@ -38,6 +54,30 @@ export const invitationResponse = v.strictObject({
     ),
   ),
 });
+
+const delivered = v.pipe(
+  v.strictObject({
+    channel: v.literal('email'),
+    to: v.pipe(
+      v.string(),
+      v.description(
+        'The address the link was sent to, masked: its first character, ***, the domain',
+      ),
+    ),
+  }),
+  v.description('The link was emailed (accepted by Amazon SES); the answer does not carry it'),
+);
+
+/** The answer when the service emailed the link: everything but the link. */
+export const deliveredInvitationResponse = v.strictObject({
+  userName,
+  expiresAt: isoDateTime(),
+  finishOnly: invitationResponse.entries.finishOnly,
+  delivered,
+});
+
+/** POST /v1/invitations answers with the link, or, with `"delivery"`, without it. */
+export const issueInvitationResponse = v.union([invitationResponse, deliveredInvitationResponse]);
 
 export const userPathParams = v.object({ userName });
 
@@ -233,6 +273,8 @@ export const complianceResponse = v.strictObject({
 });
 
 export type InvitationRequest = v.InferOutput<typeof invitationRequest>;
+export type Delivery = v.InferOutput<typeof delivery>;
+export type DeliveredInvitation = v.InferOutput<typeof deliveredInvitationResponse>;
 export type UserStatus = v.InferOutput<typeof userStatusResponse>;
 export type EnrollmentState = UserStatus['enrollment'];
 export type ComplianceReport = v.InferOutput<typeof complianceResponse>;
@@ -286,6 +328,16 @@ const userNames = v.pipe(
 
 export const bulkInvitationRequest = v.strictObject({
   userNames,
+  // Only each user's own tag: one address for many personal links would hand them all to one
+  // person.
+  delivery: v.optional(
+    v.pipe(
+      v.literal('email'),
+      v.description(
+        "Email each user's link to the address in their EMAIL_TAG_KEY tag instead of answering with it; a user without one is refused (422 `no_email_address`), nothing written",
+      ),
+    ),
+  ),
   ttlHours: invitationRequest.entries.ttlHours,
 });
 
@@ -296,10 +348,11 @@ export const bulkInvitationResponse = v.strictObject({
     v.array(
       v.strictObject({
         userName,
-        status: v.picklist([201, 400, 404, 409, 503]),
+        status: v.picklist([201, 400, 404, 409, 422, 502, 503]),
         url: v.optional(invitationResponse.entries.url),
         expiresAt: v.optional(isoDateTime()),
         finishOnly: v.optional(v.boolean()),
+        delivered: v.optional(delivered),
         error: v.optional(problem),
       }),
     ),

@@ -41,6 +41,7 @@ import {
   checkTtlHours,
   deleteOldDevice,
   type IssuedInvitation,
+  type IssueOptions,
   type IssuePlan,
   type IssueSnapshot,
   issuedFrom,
@@ -84,6 +85,7 @@ export function issueInvitations(
   deps: BulkDeps,
   userNames: readonly string[],
   ttlHours = deps.config.invitationTtlHours,
+  options: IssueOptions = {},
 ): Promise<UserOutcome<IssuedInvitation>[]> {
   checkTtlHours(ttlHours);
   return withProductErrors(async () => {
@@ -104,6 +106,7 @@ export function issueInvitations(
         ttlHours,
         deps.clock(),
       );
+      options.beforeWrite?.(plan.user);
       await aboutUser(plan.user.userName, () => writeIdentity(first.gateway, plan));
       return plan;
     });

@@ -151,6 +151,12 @@ export function issuedFrom(config: Config, plan: IssuePlan): IssuedInvitation {
   };
 }
 
+/** What a caller may add to the rules: a check of the snapshot's user before anything is written. */
+export interface IssueOptions {
+  /** Throws to refuse this user (nothing is written), e.g. one without an email address. */
+  beforeWrite?: (user: IamUser) => void;
+}
+
 /**
  * Creates a new link for an existing user under the configured path, replacing any earlier one
  * (POST /v1/invitations): reads the user live (GetUser, ListMFADevices, and ListGroupsForUser
@@ -160,11 +166,13 @@ export async function issueInvitation(
   deps: InvitationDeps,
   userName: string,
   ttlHours = deps.config.invitationTtlHours,
+  options: IssueOptions = {},
 ): Promise<IssuedInvitation> {
   checkTtlHours(ttlHours);
   return withProductErrors(async () => {
     const { gateway, config, clock } = deps;
     const plan = planInvitation(config, await liveSnapshot(deps, userName), ttlHours, clock());
+    options.beforeWrite?.(plan.user);
     // All about the user; the delete of their device settles its own NoSuchEntity.
     await aboutUser(plan.user.userName, async () => {
       await writeIdentity(gateway, plan);

@@ -58,6 +58,17 @@ describe('what each bundle holds', () => {
     expect(inputsOf('admin').filter((i) => i.includes('node_modules/qrcode/'))).toEqual([]);
   });
 
+  it('keeps SES (its client, the mail and the delivery) out of the onboarding and sweeper bundles', () => {
+    const ses = (i: string) =>
+      i.includes('node_modules/@aws-sdk/client-sesv2/') ||
+      i.startsWith('functions/aws/ses') ||
+      i.startsWith('functions/delivery/') ||
+      i.startsWith('functions/invitations/deliver');
+    expect(inputsOf('onboarding').filter(ses)).toEqual([]);
+    expect(inputsOf('sweeper').filter(ses)).toEqual([]);
+    expect(inputsOf('admin')).toContain('functions/delivery/email.ts');
+  });
+
   it('keeps the compliance code (and its CSV) out of the onboarding bundle', () => {
     expect(inputsOf('onboarding').filter((i) => i.startsWith('functions/compliance/'))).toEqual([]);
   });

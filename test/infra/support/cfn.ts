@@ -1,6 +1,6 @@
 // Just enough of CloudFormation to read the packaged template's policies as IAM will see them:
-// Ref, Fn::Sub (with `${!literal}`), Fn::GetAtt, Fn::If/Equals/Not, Fn::Join, evaluated for a
-// test account, region and parameter values.
+// Ref, Fn::Sub (with `${!literal}`), Fn::GetAtt, Fn::If/Equals/Not, Fn::Join, Fn::Select/Split,
+// evaluated for a test account, region and parameter values.
 
 import type { CfnTemplate } from './packaged-stack.ts';
 
@@ -19,7 +19,7 @@ export const TEST_DEPLOYMENT: Deployment = {
   region: 'us-east-1',
   stage: 'dev',
   // A user path, so that "outside the path" means something.
-  parameters: { UserPathPrefix: '/staff/' },
+  parameters: { UserPathPrefix: '/staff/', SenderEmail: 'onboarding@mail.example.com' },
 };
 
 export function resolver(template: CfnTemplate, deployment: Deployment = TEST_DEPLOYMENT) {
@@ -109,6 +109,17 @@ export function resolver(template: CfnTemplate, deployment: Deployment = TEST_DE
         }
         case 'Fn::Not':
           return !resolve((arg as unknown[])[0]);
+        case 'Fn::Split': {
+          const [separator, text] = arg as [string, unknown];
+          return String(resolve(text)).split(separator);
+        }
+        case 'Fn::Select': {
+          const [index, items] = arg as [number, unknown];
+          const list = resolve(items);
+          if (!Array.isArray(list) || list[index] === undefined)
+            throw new Error(`Fn::Select ${index} out of range`);
+          return list[index];
+        }
       }
       if (key.startsWith('Fn::')) throw new Error(`${key} is not modelled`);
     }
