@@ -198,7 +198,8 @@ export async function main(argv: string[]): Promise<number> {
     [
       `IAM/STS emulator listening on ${url} for account ${emulator.state.accountId}${where}`,
       'Point the AWS SDK or CLI at it with:',
-      `  export AWS_ENDPOINT_URL_IAM=${url} AWS_ENDPOINT_URL_STS=${url}`,
+      `  export AWS_ENDPOINT_URL_IAM=${url} AWS_ENDPOINT_URL_STS=${url} AWS_ENDPOINT_URL_SESV2=${url}`,
+      `Mail sent through its SES v2: ${url}/_emulator/mailbox`,
       `Control API: ${url}/_emulator/ (health, calls, faults, settings, clock, seed, reset, state)`,
       '',
     ].join('\n'),

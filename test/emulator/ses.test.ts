@@ -1,6 +1,8 @@
 // The emulator's SES v2, through the real @aws-sdk/client-sesv2 over HTTP: what the service's
 // onboarding mail and reminders will meet. Facts behind each expectation: docs/ses-facts.md.
 
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import {
   CreateEmailIdentityCommand,
   DeleteEmailIdentityCommand,
@@ -14,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SentMail } from '../../local/emulator/ses/service.ts';
 import { clientConfig, sdkError, useEmulator } from '../support/emulator.ts';
 
+const run = promisify(execFile);
 const emu = useEmulator();
 let ses: SESv2Client;
 beforeAll(() => {
@@ -404,5 +407,52 @@ describe('the mailbox', () => {
     const page = await (await fetch(`${emu.url}/_emulator/mailbox?id=${MessageId}`)).text();
 
     expect(page).toContain('<h2 id="message-heading">MFA の設定 / Set up MFA</h2>');
+  });
+});
+
+// botocore's own restJson parser and its older model (ListEmailIdentities is GET /identities
+// there): agreeing with both SDKs says the emulator speaks the protocol, not one SDK's quirks.
+const BOTO3_CHECK = `
+import sys, boto3
+ses = boto3.client('sesv2', endpoint_url=sys.argv[1], region_name='eu-west-1')
+ses.create_email_identity(EmailIdentity='onboarding@example.com')
+try:
+    ses.send_email(FromEmailAddress='onboarding@example.com', Destination={'ToAddresses': ['a@example.com']},
+                   Content={'Simple': {'Subject': {'Data': 's'}, 'Body': {'Text': {'Data': 't'}}}})
+    raise SystemExit('an unverified sender was accepted')
+except ses.exceptions.MessageRejected as e:
+    assert e.response['ResponseMetadata']['HTTPStatusCode'] == 400
+    print('rejected:', e.response['Error']['Message'])
+try:
+    ses.get_email_identity(EmailIdentity='nobody@example.com')
+    raise SystemExit('an unknown identity was found')
+except ses.exceptions.NotFoundException as e:
+    assert e.response['ResponseMetadata']['HTTPStatusCode'] == 404
+print('listed:', [i['IdentityName'] for i in ses.list_email_identities()['EmailIdentities']])
+`;
+
+describe('boto3 against the emulator', () => {
+  const hasBoto3 = spawnSync('python3', ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
+
+  it.skipIf(!hasBoto3)('sees the same errors and identities through botocore', async () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'y',
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    };
+
+    const { stdout } = await run('python3', ['-c', BOTO3_CHECK, emu.url], { env });
+
+    expect(stdout).toContain(
+      'rejected: Email address is not verified. The following identities failed the check in region EU-WEST-1: onboarding@example.com',
+    );
+    expect(stdout).toContain("listed: ['onboarding@example.com']");
+    expect((await emu.calls()).byAction).toMatchObject({
+      ListEmailIdentities: 1,
+      GetEmailIdentity: 1,
+    });
   });
 });
