@@ -342,6 +342,7 @@ describe('throttling and faults', () => {
     await expect(ses.send(new SendEmailCommand(simple()))).rejects.toThrow();
 
     expect(await mail()).toHaveLength(1);
+    expect(await emu.control('GET', '/outcomes')).toMatchObject({ SendEmail: { OK: 1 } });
   });
 });
 

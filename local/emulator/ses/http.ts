@@ -88,13 +88,14 @@ export async function serveSes(
       now: emulator.now(),
     });
   });
+  // As for IAM: a lost response whose work was done counts as OK (faults.ts OutcomeCounter).
   emulator.outcomes.record(
     action,
-    outcome.kind === 'ok'
-      ? 'OK'
-      : outcome.kind === 'error'
-        ? outcome.error.code
-        : 'ConnectionDropped',
+    outcome.kind === 'error'
+      ? outcome.error.code
+      : outcome.kind === 'drop' && !outcome.done
+        ? 'ConnectionDropped'
+        : 'OK',
   );
   if (outcome.kind === 'drop') {
     // As for IAM: the client sees a socket reset, whether or not the work was done.
@@ -114,7 +115,7 @@ export async function serveSes(
 type Outcome =
   | { kind: 'ok'; value: unknown }
   | { kind: 'error'; error: SesError }
-  | { kind: 'drop' };
+  | { kind: 'drop'; done: boolean };
 
 /** Fault injection first (as for IAM), then the handler; SES errors become outcomes. */
 async function answer(
@@ -126,10 +127,10 @@ async function answer(
   if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
   const decision = emulator.faults.decide(action);
   if (decision.kind === 'error') return { kind: 'error', error: sesFault(decision.error, action) };
-  if (decision.kind === 'drop-before') return { kind: 'drop' };
+  if (decision.kind === 'drop-before') return { kind: 'drop', done: false };
   try {
     const value = await run();
-    return decision.kind === 'drop-after' ? { kind: 'drop' } : { kind: 'ok', value };
+    return decision.kind === 'drop-after' ? { kind: 'drop', done: true } : { kind: 'ok', value };
   } catch (error) {
     if (error instanceof SesError) return { kind: 'error', error };
     console.error(`emulator: ${action} failed unexpectedly`, error);
@@ -185,7 +186,7 @@ function listEmailIdentities({ ses, body, query }: SesCall) {
     throw badRequest('PageSize must be between 1 and 1000.');
   }
   if (!Number.isInteger(start) || start < 0) {
-    throw new SesError('BadRequestException', 400, 'Invalid NextToken.');
+    throw badRequest('Invalid NextToken.');
   }
   const all = ses.listIdentities();
   const page = all.slice(start, start + pageSize);
