@@ -28,14 +28,15 @@ export const ARNS = {
   serviceMfaDevices: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:mfa${MfaDevicePath}*',
   forceMfaGroup:
     'arn:${AWS::Partition}:iam::${AWS::AccountId}:group${ForceMfaGroupPath}${ForceMfaGroupName}',
-  /** The sender's SES identity when the address itself is verified (docs/ses-facts.md). */
+  /** The sender's SES identity when the address itself is verified (docs/ses-facts.md §4). */
   senderAddressIdentity:
     'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SenderEmail}',
 } as const;
 
 /**
  * SES authorizes SendEmail on the identity the From address is verified by: the address itself,
- * or its domain (docs/ses-facts.md). Both are the sender's; `ses:FromAddress` pins the address.
+ * or its domain, since any address of a verified domain may send (docs/ses-facts.md §4). Both are
+ * the sender's; `ses:FromAddress` pins the address (§7).
  */
 export function senderIdentities(): Json[] {
   return [
@@ -49,7 +50,7 @@ export function senderIdentities(): Json[] {
   ];
 }
 
-/** Mail goes out from the configured sender alone (`ses:FromAddress`, docs/ses-facts.md). */
+/** Mail goes out from the configured sender alone (`ses:FromAddress`, docs/ses-facts.md §7). */
 const fromTheSenderOnly = { StringEquals: { 'ses:FromAddress': ref('SenderEmail') } };
 
 /** Functions whose role may send mail (the boundary denies it to the others). */

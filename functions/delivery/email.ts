@@ -5,7 +5,8 @@
 // (invitations/deliver.ts) and the scheduled reminders; never by the onboarding function.
 //
 // The link is a secret: it goes into the mail and nowhere else (never a log line, never an
-// answer). Facts about SES this relies on: docs/ses-facts.md.
+// answer). Facts about SES this relies on (verified senders, throttling as TooManyRequests 429):
+// docs/ses-facts.md §4-§5.
 
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { RetryOptions } from '../aws/retry.ts';

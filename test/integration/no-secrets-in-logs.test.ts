@@ -3,6 +3,8 @@
 // This runs a full enrollment and a series of failures, then scans every line the apps wrote.
 
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SENDER_EMAIL } from '../../functions/config.ts';
+import { tokenOf, useAdmin } from '../support/admin.ts';
 import {
   activate,
   createDevice,
@@ -26,6 +28,75 @@ const SOURCE_IP = '203.0.113.7';
 const headers = { 'x-forwarded-for': SOURCE_IP };
 
 type LogLine = Record<string, unknown> & { event: string; level: string };
+
+describe('the structured log of links delivered by email', () => {
+  const f = useAdmin({
+    env: { USER_PATH_PREFIX: '/staff/' },
+    retryDelays: { baseDelayMs: 1, throttleBaseDelayMs: 1 },
+  });
+
+  it('records each delivery with the masked address, and never the link, its token or the address', async () => {
+    const addresses = ['kimura@example.com', 'ito.private@example.org', 'mori@example.net'];
+    f.seed({
+      users: [
+        {
+          name: 'kimura',
+          path: '/staff/',
+          tags: [{ key: 'email', value: addresses[0] as string }],
+        },
+        { name: 'ito', path: '/staff/' },
+        { name: 'mori', path: '/staff/', tags: [{ key: 'email', value: addresses[2] as string }] },
+      ],
+    });
+    f.iam.ses.createIdentity(DEFAULT_SENDER_EMAIL, [], { verified: true });
+    const send = (path: string, body: unknown) =>
+      f.request('POST', path, { key: f.keys.invitationsWrite.key, body });
+    // Delivered: to the tag, to a named address, in a bulk; then throttled once and retried.
+    await f.emulator.control('PUT', '/faults', {
+      scripted: [{ action: 'SendEmail', fault: 'error', code: 'Throttling', count: 1 }],
+    });
+    expect((await send('/v1/invitations', { userName: 'kimura', delivery: 'email' })).status).toBe(
+      201,
+    );
+    expect(
+      (await send('/v1/invitations', { userName: 'ito', delivery: { email: addresses[1] } }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await send('/v1/invitations/bulk', { userNames: ['mori'], delivery: 'email' })).status,
+    ).toBe(200);
+    // Refused: no address, and a sender SES will not take (the link revoked again).
+    expect((await send('/v1/invitations', { userName: 'ito', delivery: 'email' })).status).toBe(
+      422,
+    );
+    f.iam.ses.deleteIdentity(DEFAULT_SENDER_EMAIL);
+    expect((await send('/v1/invitations', { userName: 'kimura', delivery: 'email' })).status).toBe(
+      502,
+    );
+
+    const { messages } = (await f.emulator.control('GET', '/mail')) as {
+      messages: { text: string }[];
+    };
+    const links = messages.map((m) => /https:\/\/\S+#\S+/.exec(m.text)?.[0] ?? '');
+    expect(links).toHaveLength(3);
+    const secrets = [
+      ...links,
+      ...links.map((l) => tokenOf(l).slice(tokenOf(l).lastIndexOf('.') + 1)),
+      ...addresses,
+    ];
+    const lines = f.logs.map((l) => JSON.parse(l) as LogLine);
+    expect(lines.filter((l) => l.event === 'admin.invitation_issued')).toHaveLength(3);
+    expect(lines.find((l) => l.event === 'admin.invitation_not_delivered')).toMatchObject({
+      userName: 'kimura',
+      outcome: 'revoked',
+    });
+    for (const line of f.logs) {
+      for (const secret of secrets) expect(line).not.toContain(secret);
+      expect(line).not.toContain('onboard#');
+    }
+    expect(f.logs.join('\n')).toContain('k***@example.com');
+  });
+});
 
 describe('the structured log', () => {
   const f = useOnboarding();
