@@ -2,6 +2,7 @@
 // without MFA. Authenticated with scoped API keys; documented at /openapi.json.
 
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
 import type { IamClients } from '../aws/clients.ts';
 import { iamFor } from '../aws/iam.ts';
@@ -98,15 +99,14 @@ export function createAdminApp(deps: AdminDeps) {
   const mailerFor = (deadline: number) =>
     sesMailer(ses, config, { deadline: sendDeadline(deadline), delays: deps.retryDelays });
   /** The audit line of a link issued but not sent (whether it was taken back). */
-  const undelivered =
-    (c: { get(key: 'logger'): Logger; get(key: 'apiKeyName'): string }) => (u: Undelivered) =>
-      c.get('logger').warn('admin.invitation_not_delivered', {
-        keyName: c.get('apiKeyName'),
-        userName: u.userName,
-        channel: 'email',
-        errorCode: u.errorCode,
-        outcome: u.outcome,
-      });
+  const undelivered = (c: Context<AdminEnv>) => (u: Undelivered) =>
+    c.get('logger').warn('admin.invitation_not_delivered', {
+      keyName: c.get('apiKeyName'),
+      userName: u.userName,
+      channel: 'email',
+      errorCode: u.errorCode,
+      outcome: u.outcome,
+    });
 
   mount(app, route.enforceMfaGroup, scoped(route.enforceMfaGroup), async (c, { json }) => {
     const deadline = c.get('deadline');
