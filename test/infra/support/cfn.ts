@@ -47,6 +47,8 @@ export function resolver(template: CfnTemplate, deployment: Deployment = TEST_DE
     if (resource.Type === 'AWS::IAM::ManagedPolicy')
       return `arn:${partition}:iam::${deployment.accountId}:policy/mfa-onboarding/${name}`;
     if (resource.Type === 'AWS::ApiGatewayV2::Api') return 'abcdef1234';
+    // A role's name: the logical id here, as getAtt's ARN below has it.
+    if (resource.Type === 'AWS::IAM::Role') return name;
     throw new Error(`Ref to ${resource.Type} is not modelled`);
   };
 
