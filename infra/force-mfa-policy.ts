@@ -18,13 +18,8 @@ export const FORCE_MFA_POLICY_NAME = 'force-mfa';
  */
 export function forceMfaPolicyDocument(partition: string) {
   const iam = `arn:${partition}:iam::*`;
-  // Policy variables, resolved by IAM at evaluation time, not JS templates.
-  const ownUser = [
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: IAM policy variable
-    `${iam}:user/\${aws:username}`,
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: IAM policy variable
-    `${iam}:user/*/\${aws:username}`,
-  ];
+  // `\${aws:username}` is an IAM policy variable, resolved by IAM at evaluation time.
+  const ownUser = [`${iam}:user/\${aws:username}`, `${iam}:user/*/\${aws:username}`];
   return {
     Version: '2012-10-17',
     Statement: [

@@ -352,7 +352,7 @@ describe('functions', () => {
     });
   });
 
-  it("names no partition: every ARN the stack writes takes CloudFormation's ${AWS::Partition}", () => {
+  it("names no partition: every ARN the stack writes takes CloudFormation's AWS::Partition", () => {
     // The pattern of the certificate parameter accepts any partition: `arn:aws[a-z-]*:`.
     expect(JSON.stringify(template.Resources)).not.toMatch(/arn:aws[:-]/);
     const forceMfa = resolver(template, {
