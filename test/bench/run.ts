@@ -3,14 +3,16 @@
 // naive per-user scan as the reference, the admin console's reads on that account with links
 // and exemptions on it (the report's states and summary, the history: compliance-console.ts),
 // the enrollment flow's IAM calls per request, then 200
-// new hires enrolling at once over HTTP under throttling and faults (enroll-at-scale.ts), the
-// service's own HTTP overhead next to a bare Hono app (overhead.ts), and the Lambda bundles'
+// new hires enrolling at once over HTTP under throttling and faults (enroll-at-scale.ts), a
+// bulk invitation of 200 (bulk-invitations.ts), one scheduled reminders run inviting 400 of
+// 5,000 users with SES at 14 messages/s (reminders.ts), the service's own HTTP overhead next to a bare Hono app (overhead.ts), and the Lambda bundles'
 // sizes and cold import times (bundles.ts).
 //
 //   npm run bench                     full run (the naive scan and the 200 hires take minutes:
 //                                     both are throttled)
 //   npm run bench -- --naive-users N  run the naive scan on the first N users and extrapolate
-//   npm run bench -- --only S         one section: compliance, scale, bulk, overhead or bundles
+//   npm run bench -- --only S         one section: compliance, scale, bulk, reminders, overhead or
+//                                     bundles
 
 import { parseArgs } from 'node:util';
 import { IAMClient, ListMFADevicesCommand, paginateListUsers } from '@aws-sdk/client-iam';
@@ -32,6 +34,7 @@ import { bulkInvitations } from './bulk-invitations.ts';
 import { complianceConsole } from './compliance-console.ts';
 import { enrollAtScale } from './enroll-at-scale.ts';
 import { overhead } from './overhead.ts';
+import { remindersRun } from './reminders.ts';
 
 const USERS = 5000;
 const WITHOUT_MFA = 0.1;
@@ -228,6 +231,8 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   scale: enrollAtScale,
   // 200 links at 5,000 users (bulk-invitations.ts).
   bulk: bulkInvitations,
+  // One scheduled reminders run inviting 400 of 5,000 users (reminders.ts).
+  reminders: remindersRun,
   overhead,
   // The Lambda bundles' sizes and cold import times.
   bundles: () => import('./bundles.ts'),
