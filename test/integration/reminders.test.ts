@@ -6,7 +6,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { INVITATION_TAG_KEY } from '../../functions/config.ts';
-import { invitationIn } from '../../functions/invitations/token.ts';
+import {
+  decodeInvitationTag,
+  encodeInvitationTag,
+  type InvitationRecord,
+  invitationIn,
+} from '../../functions/invitations/token.ts';
 import { DIGEST_TAG_KEY, LEASE_TAG_PREFIX, utcDay } from '../../functions/reminders/ledger.ts';
 import { iamStateOf } from '../support/enrollment.ts';
 import {
@@ -120,13 +125,43 @@ describe('the reminders run', () => {
       expect(await identityOf('ivy')).toEqual(record);
     });
 
-    it('does not renew a link that was itself a renewal, even one written by an earlier version', async () => {
+    it('deletes the device the replaced link had made, so a code check in flight for it finds none', async () => {
+      const expiring = invitationTag('ivy', 10 * HOUR);
+      f.seedUsers([staffUser('ivy', { tags: expiring.tags })]);
+      f.seed({ unassignedVirtualDevices: [{ name: 'onboarding-ivy', path: '/mfa-onboarding/' }] });
+      expect((await iamStateOf(f.emulator.iam, 'ivy')).unassignedDevices).toHaveLength(1);
+
+      expect(await f.run()).toMatchObject({ renewed: 1 });
+      expect((await iamStateOf(f.emulator.iam, 'ivy')).unassignedDevices).toEqual([]);
+    });
+
+    it('never renews a link that was itself a renewal', async () => {
       const renewal = invitationTag('ivy', 5 * HOUR, true);
       f.seedUsers([staffUser('ivy', { tags: renewal.tags })]);
 
       expect(await f.run(ON)).toMatchObject({ renewed: 0, invited: 0 });
       expect(await f.mail()).toEqual([]);
       expect(await f.onboardingStatus(renewal.token)).toBe(200);
+    });
+
+    it('reads identity tags written before the renewal mark as unmarked, so their links are renewed once', () => {
+      const hash = 'A'.repeat(43);
+      expect(decodeInvitationTag(`v2:abcdefghijkl:${hash}:1900000000`)).toMatchObject({
+        finishOnly: false,
+        renewal: false,
+      });
+      expect(decodeInvitationTag(`v2:abcdefghijkl:${hash}:1900000000:finish`)).toMatchObject({
+        finishOnly: true,
+        renewal: false,
+      });
+      const marked = decodeInvitationTag(`v2:abcdefghijkl:${hash}:1900000000:finish:renewal`);
+      expect(marked).toMatchObject({ finishOnly: true, renewal: true });
+      expect(encodeInvitationTag(marked as InvitationRecord)).toBe(
+        `v2:abcdefghijkl:${hash}:1900000000:finish:renewal`,
+      );
+      expect(decodeInvitationTag(`v2:abcdefghijkl:${hash}:1900000000:renewal:finish`)).toBe(
+        undefined,
+      );
     });
 
     it('leaves a link that HR replaced after the run read the account', async () => {
@@ -246,6 +281,22 @@ describe('the reminders run', () => {
   });
 
   describe('SES', () => {
+    it('invites everyone through IAM throttling, a 500 and a lost answer on its writes', async () => {
+      f.seedUsers([staffUser('alice'), staffUser('bob'), staffUser('carol')]);
+      f.iam.faults.configure({
+        scripted: [
+          { action: 'TagUser', fault: 'error', code: 'Throttling', status: 400, count: 2 },
+          { action: 'TagUser', fault: 'error', code: 'ServiceFailure', status: 500 },
+          { action: 'TagUser', fault: 'drop-after' },
+        ],
+      });
+
+      expect(await f.run(ON)).toMatchObject({ invited: 3, failed: 0 });
+      const mails = await f.mail();
+      expect(mails).toHaveLength(3);
+      for (const mail of mails) expect(await f.onboardingStatus(f.linkIn(mail).token)).toBe(200);
+    });
+
     it('retries a throttled SendEmail', async () => {
       f.seedUsers([staffUser('alice')]);
       f.iam.faults.configure({
@@ -410,6 +461,22 @@ describe('the reminders run', () => {
       expect(summary.digest).toBe('posted');
       expect(waits).toEqual([3000]);
       expect(f.receiver.posts).toHaveLength(2);
+    });
+
+    it('does not post again after a webhook that did not answer in time (the post may have arrived)', async () => {
+      f.seedUsers([staffUser('alice')]);
+      f.receiver.answers.push({ status: 200, delayMs: 1_000 });
+
+      const summary = await f.run(
+        { DIGEST_WEBHOOK_URL: f.receiver.url },
+        { webhook: { timeoutMs: 100 } },
+      );
+
+      expect(summary.digest).toBe('failed');
+      expect(f.receiver.posts).toHaveLength(1);
+      expect(f.runLogs().filter((l) => l.event === 'reminders.digest')).toEqual([
+        expect.objectContaining({ result: 'failed', status: null }),
+      ]);
     });
 
     it('gives up after a second 5xx or a 4xx, records no day, and the next run posts', async () => {

@@ -43,8 +43,8 @@ export interface WebhookReceiver {
   url: string;
   /** The JSON bodies posted, in order. */
   posts: unknown[];
-  /** Statuses to answer the next posts with (then 200), and headers to send with each. */
-  answers: { status: number; headers?: Record<string, string> }[];
+  /** Statuses to answer the next posts with (then 200), headers to send, and a delay before. */
+  answers: { status: number; headers?: Record<string, string>; delayMs?: number }[];
 }
 
 export interface RemindersFixture extends AdminFixture {
@@ -98,8 +98,11 @@ export function useReminders(): RemindersFixture {
       req.on('end', () => {
         receiver.posts.push(JSON.parse(body) as unknown);
         const answer = receiver.answers.shift() ?? { status: 200 };
-        res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
-        res.end(answer.status === 200 ? 'ok' : 'error');
+        setTimeout(() => {
+          if (res.destroyed) return;
+          res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
+          res.end(answer.status === 200 ? 'ok' : 'error');
+        }, answer.delayMs ?? 0);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
