@@ -51,7 +51,14 @@ export function roleLedger(roleTags: IamRoleTags, roleName: string): Ledger {
       const runId = randomBytes(6).toString('hex');
       const key = `${LEASE_TAG_PREFIX}${runId}`;
       await roleTags.tag(roleName, { [key]: String(Math.floor(now.getTime() / 1000)) });
-      const tags = await roleTags.list(roleName);
+      let tags: Record<string, string>;
+      try {
+        tags = await roleTags.list(roleName);
+      } catch (error) {
+        // No run goes on without reading the others' keys; ours must not hold up the next run.
+        await roleTags.untag(roleName, [key]).catch(() => undefined);
+        throw error;
+      }
       const others = liveLeases(tags, now).filter((k) => k !== key);
       if (others.length === 0) return { runId, tags };
       await roleTags.untag(roleName, [key]).catch(() => undefined);

@@ -260,6 +260,19 @@ describe('the reminders run', () => {
       );
     });
 
+    it('fails closed when it cannot read the lease, and leaves no key of its own behind', async () => {
+      f.seedUsers([staffUser('alice')]);
+      f.iam.faults.configure({
+        scripted: [{ action: 'ListRoleTags', fault: 'error', code: 'AccessDenied', status: 403 }],
+      });
+
+      await expect(f.run(ON)).rejects.toThrow(/ListRoleTags/);
+      expect(await f.mail()).toEqual([]);
+      expect(Object.keys(await f.roleTags()).filter((k) => k.startsWith(LEASE_TAG_PREFIX))).toEqual(
+        [],
+      );
+    });
+
     it('stops, sending nothing, while another run holds a live lease', async () => {
       f.seedUsers([staffUser('alice')]);
       await f.emulator.iam.send(
