@@ -3,7 +3,6 @@
 import { handle } from 'hono/aws-lambda';
 import { createAdminApp } from './admin/app.ts';
 import { createClients } from './aws/clients.ts';
-import { createSesClient } from './aws/ses.ts';
 import { loadConfig } from './config.ts';
 import { embeddedWebAssets } from './http/embedded-assets.ts';
 import { embeddedOpenApiDocument } from './openapi/embedded.ts';
@@ -13,7 +12,8 @@ const config = loadConfig();
 export const handler = handle(
   createAdminApp({
     clients: createClients({ region: config.region }),
-    ses: createSesClient({ region: config.region }),
+    // No SES client here: the app makes one for config.region on the first request that sends
+    // mail, with the code that sends it (admin/delivery.ts), so a cold start loads neither.
     config,
     assets: embeddedWebAssets(),
     openApiDocument: embeddedOpenApiDocument,

@@ -7,12 +7,10 @@ import { Hono } from 'hono/tiny';
 import type { IamClients } from '../aws/clients.ts';
 import { iamFor } from '../aws/iam.ts';
 import { Pacer, type PacerOptions } from '../aws/pacer.ts';
-import { createSesClient } from '../aws/ses.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import { complianceHistory } from '../compliance/history.ts';
 import { csvResponse, usersWithoutMfaReport } from '../compliance/report.ts';
 import type { Config } from '../config.ts';
-import { sesMailer } from '../delivery/email.ts';
 import { enforceMfaGroup } from '../enforcement/enforce.ts';
 import { removeExemption, setExemption } from '../exemptions/exemptions.ts';
 import { serveAsset, servePage, type WebAssets } from '../http/assets.ts';
@@ -23,13 +21,7 @@ import { lambdaAccountId, type RetryDelays, requestContext } from '../http/reque
 import { mount } from '../http/route.ts';
 import { securityHeaders } from '../http/security-headers.ts';
 import { issueInvitations } from '../invitations/bulk.ts';
-import {
-  bulkIssueDeadline,
-  issueAndDeliver,
-  issueAndDeliverMany,
-  sendDeadline,
-  type Undelivered,
-} from '../invitations/deliver.ts';
+import type { Undelivered } from '../invitations/deliver.ts';
 import { revokeInvitation } from '../invitations/invitations.ts';
 import { issueInvitation } from '../invitations/issue.ts';
 import { createLogger, type Logger } from '../logger.ts';
@@ -43,7 +35,10 @@ import { userStatus } from './user-status.ts';
 
 export interface AdminDeps {
   clients: IamClients;
-  /** SES v2, for emailing links (`"delivery"`); default: a client for config.region. */
+  /**
+   * SES v2, for emailing links (`"delivery"`); default: a client for config.region, made on the
+   * first request that sends (delivery.ts, loaded then).
+   */
   ses?: SESv2Client;
   config: Config;
   /** The admin console's page and files (web/admin/). */
@@ -68,7 +63,15 @@ export function createAdminApp(deps: AdminDeps) {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger('admin');
   const keys = config.apiKeys;
-  const ses = deps.ses ?? createSesClient({ region: config.region });
+  let delivery: Promise<typeof import('./delivery.ts')> | undefined;
+  let ses: SESv2Client | undefined = deps.ses;
+  /** The delivery code and the SES client, once per container, on first use. */
+  const loadDelivery = async () => {
+    delivery ??= import('./delivery.ts');
+    const loaded = await delivery;
+    ses ??= loaded.createSesClient({ region: config.region });
+    return { ...loaded, ses };
+  };
   const app = new Hono<AdminEnv>();
 
   app.use(requestContext(clients, logger, deps.requestBudgetMs, deps.retryDelays));
@@ -96,8 +99,8 @@ export function createAdminApp(deps: AdminDeps) {
     iamFor(clients, { deadline, delays: deps.retryDelays, pace: new Pacer(deps.pacing) });
 
   /** SES for a request: its sends stop in time to take back a link they could not send. */
-  const mailerFor = (deadline: number) =>
-    sesMailer(ses, config, { deadline: sendDeadline(deadline), delays: deps.retryDelays });
+  const mailerFor = (d: Awaited<ReturnType<typeof loadDelivery>>, deadline: number) =>
+    d.sesMailer(d.ses, config, { deadline: d.sendDeadline(deadline), delays: deps.retryDelays });
   /** The audit line of a link issued but not sent (whether it was taken back). */
   const undelivered = (c: Context<AdminEnv>) => (u: Undelivered) =>
     c.get('logger').warn('admin.invitation_not_delivered', {
@@ -138,12 +141,13 @@ export function createAdminApp(deps: AdminDeps) {
 
   mount(app, route.issueInvitation, scoped(route.issueInvitation), async (c, { json }) => {
     if (json.delivery !== undefined) {
-      const sent = await issueAndDeliver(
+      const d = await loadDelivery();
+      const sent = await d.issueAndDeliver(
         {
           gateway: c.get('gateway'),
           config,
           clock,
-          mailer: mailerFor(c.get('deadline')),
+          mailer: mailerFor(d, c.get('deadline')),
           onUndelivered: undelivered(c),
         },
         json.userName,
@@ -190,15 +194,16 @@ export function createAdminApp(deps: AdminDeps) {
     let results: BulkInvitationResponse['results'];
     if (json.delivery === 'email') {
       // Issuing stops early enough to leave the sends (and the take-backs) their time.
-      const issueBy = bulkIssueDeadline(deadline);
-      const outcomes = await issueAndDeliverMany(
+      const d = await loadDelivery();
+      const issueBy = d.bulkIssueDeadline(deadline);
+      const outcomes = await d.issueAndDeliverMany(
         {
           ...pacedIam(issueBy),
           config,
           clock,
           deadline: issueBy,
           reportWaitMs,
-          mailer: mailerFor(deadline),
+          mailer: mailerFor(d, deadline),
           revokeGateway: pacedIam(deadline).gateway,
           onUndelivered: undelivered(c),
         },
@@ -207,7 +212,7 @@ export function createAdminApp(deps: AdminDeps) {
       );
       results = outcomes.map((o) =>
         'value' in o
-          ? { status: 201 as const, ...o.value }
+          ? { ...o.value, userName: o.userName, status: 201 as const }
           : { userName: o.userName, ...problemOf(o.error, FAILED) },
       );
     } else {

@@ -14,6 +14,7 @@ import { CreateVirtualMFADeviceCommand, ListVirtualMFADevicesCommand } from '@aw
 import type { Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../functions/admin/api-keys.ts';
+import { DEFAULT_SENDER_EMAIL } from '../../functions/config.ts';
 import { openApiDocument } from '../../functions/openapi/document.ts';
 import { writeZip } from '../../infra/zip.ts';
 import { demoSeed } from '../../local/demo-account.ts';
@@ -68,6 +69,13 @@ describe('what each bundle holds', () => {
     expect(inputsOf('onboarding').filter(ses)).toEqual([]);
     expect(inputsOf('sweeper').filter(ses)).toEqual([]);
     expect(inputsOf('admin')).toContain('functions/delivery/email.ts');
+  });
+
+  it('loads SES in the admin function only on the first request that sends mail, not at import', () => {
+    const ses = (i: string) =>
+      i.includes('node_modules/@aws-sdk/client-sesv2/') || i.startsWith('functions/delivery/');
+    expect(inputsOf('admin').filter(ses)).not.toEqual([]);
+    expect(inputsLoadedAtImport('admin').filter(ses)).toEqual([]);
   });
 
   it('keeps the compliance code (and its CSV) out of the onboarding bundle', () => {
@@ -190,8 +198,12 @@ describe('the built handlers', () => {
   }
 
   /** Imports the bundle in a fresh Node process (as Lambda would) and sends it the events. */
-  async function invoke<T = LambdaResponse>(bundle: string, events: unknown[]): Promise<T[]> {
-    return (await invokeWithLogs<T>(bundle, events)).responses;
+  async function invoke<T = LambdaResponse>(
+    bundle: string,
+    events: unknown[],
+    env: Record<string, string> = {},
+  ): Promise<T[]> {
+    return (await invokeWithLogs<T>(bundle, events, env)).responses;
   }
 
   /** The same, with the log lines the bundle wrote to stdout. */
@@ -291,6 +303,42 @@ describe('the built handlers', () => {
       ...openApiDocument(),
       servers: [{ url: 'https://onboarding.example.com' }],
     });
+  });
+
+  it('emails a link through SES at AWS_ENDPOINT_URL_SESV2, its code loaded on that request', async () => {
+    emulator.running.emulator.seed({ users: [{ name: 'yamada.jiro' }] });
+    // The sender and the mail, for this test only (the emulator is shared by the file's tests).
+    const ses = emulator.running.emulator.ses;
+    ses.createIdentity(DEFAULT_SENDER_EMAIL, [], { verified: true });
+    try {
+      const [sent] = await invoke(
+        'admin',
+        [
+          httpApiEvent('POST', '/v1/invitations', {
+            authorization: `Bearer ${key}`,
+            body: JSON.stringify({
+              userName: 'yamada.jiro',
+              delivery: { email: 'yamada@example.com' },
+            }),
+          }),
+        ],
+        { AWS_ENDPOINT_URL_SESV2: emulator.url },
+      );
+      expect(sent?.statusCode).toBe(201);
+      expect(JSON.parse(sent?.body ?? '{}')).toMatchObject({
+        delivered: { channel: 'email', to: 'y***@example.com' },
+      });
+      const mail = ses.messages().find((m) => m.to.includes('yamada@example.com'));
+      expect(mail?.from).toBe(DEFAULT_SENDER_EMAIL);
+      const token = /onboard#(\S+)/.exec(mail?.text ?? '')?.[1] ?? '';
+      const [status] = await invoke('onboarding', [
+        httpApiEvent('GET', '/api/enrollment', { authorization: `Bearer ${token}` }),
+      ]);
+      expect(status?.statusCode).toBe(200);
+    } finally {
+      ses.deleteIdentity(DEFAULT_SENDER_EMAIL);
+      ses.clearMail();
+    }
   });
 
   it('logs the names of errors as written, though the bundle is minified', async () => {
