@@ -275,6 +275,7 @@ export const complianceResponse = v.strictObject({
 export type InvitationRequest = v.InferOutput<typeof invitationRequest>;
 export type Delivery = v.InferOutput<typeof delivery>;
 export type DeliveredInvitation = v.InferOutput<typeof deliveredInvitationResponse>;
+export type IssueInvitationResponse = v.InferOutput<typeof issueInvitationResponse>;
 export type UserStatus = v.InferOutput<typeof userStatusResponse>;
 export type EnrollmentState = UserStatus['enrollment'];
 export type ComplianceReport = v.InferOutput<typeof complianceResponse>;

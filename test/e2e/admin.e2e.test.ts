@@ -568,6 +568,64 @@ describe.skipIf(!hasChromium)('admin console in Chromium (e2e)', () => {
       expect(after.users.find((u) => u.userName === name)?.invitation?.state).toBe('pending');
   });
 
+  it('emails the links instead of showing them: one user from its row, others in bulk, each to its own address', async () => {
+    // Users of their own, two with an address in their email tag and one without.
+    for (const [name, email] of [
+      ['mail-e2e-a', 'mail-e2e-a@example.com'],
+      ['mail-e2e-b', 'mail-e2e-b@example.com'],
+      ['mail-e2e-c', undefined],
+    ] as const) {
+      await iam.send(
+        new CreateUserCommand({
+          UserName: name,
+          Path: '/mail-e2e/',
+          Tags: email ? [{ Key: 'email', Value: email }] : [],
+        }),
+      );
+    }
+    const mail = async () =>
+      (
+        (await (await fetch(`${stack.emulator?.url}/_emulator/mail`)).json()) as {
+          messages: { to: string[]; text: string }[];
+        }
+      ).messages;
+    const before = (await mail()).length;
+    const page = await newPage();
+    await signIn(page);
+    await page.getByLabel('Path starts with').fill('/mail-e2e/');
+    await expect.poll(() => page.locator('#users tr').count()).toBe(3);
+    await page.getByLabel('Email the links to the users', { exact: false }).check();
+
+    await rowOf(page, 'mail-e2e-a').getByRole('button', { name: 'Invite: mail-e2e-a' }).click();
+    await page.getByText('The link for mail-e2e-a was emailed to m***@example.com.').waitFor();
+    expect(await page.getByRole('dialog', { name: 'Onboarding link' }).isVisible()).toBe(false);
+    const sent = (await mail()).slice(before);
+    expect(sent.map((m) => m.to)).toEqual([['mail-e2e-a@example.com']]);
+    expect(sent[0]?.text).toMatch(/\/onboard#mail-e2e-a\./);
+
+    // In bulk: the user with an address gets mail, the one without a clear refusal.
+    await page.getByRole('checkbox', { name: 'Select mail-e2e-b' }).check();
+    await page.getByRole('checkbox', { name: 'Select mail-e2e-c' }).check();
+    await page.getByRole('button', { name: 'Invite selected' }).click();
+    await page.getByText('Done for 1 of 2 users.').waitFor();
+    await expect
+      .poll(() => page.locator('#results li').allTextContents())
+      .toEqual([
+        expect.stringMatching(/^mail-e2e-b: link emailed to m\*\*\*@example\.com, valid until /),
+        expect.stringMatching(/^mail-e2e-c: .*email/i),
+      ]);
+    expect(await page.getByRole('button', { name: 'Download the links (CSV)' }).isVisible()).toBe(
+      false,
+    );
+    expect((await mail()).slice(before).map((m) => m.to[0])).toEqual([
+      'mail-e2e-a@example.com',
+      'mail-e2e-b@example.com',
+    ]);
+    const after = await report();
+    expect(after.users.find((u) => u.userName === 'mail-e2e-c')?.invitation).toBeNull();
+    await expectAccessibleInBoth(page, 'links emailed');
+  });
+
   it('works with the keyboard alone: sign in, open a row action, close the dialog with Escape', async () => {
     const page = await newPage();
     await page.goto(`${stack.url}/admin`);

@@ -11,6 +11,7 @@ import type {
   EnrollmentState,
   Exemption,
   HistoryResponse,
+  IssueInvitationResponse,
   MeResponse,
   UserStatus,
   UserWithoutMfa,
@@ -588,17 +589,25 @@ function renderFoundActions(u: UserStatus): void {
 
 // ---- actions -----------------------------------------------------------------------------
 
+/**
+ * With the box ticked, links go by email to the address in each user's tag and the console
+ * never sees them; otherwise they are shown once, to be sent by hand.
+ */
+const delivery = () =>
+  ($('deliver-email') as HTMLInputElement).checked ? { delivery: 'email' as const } : {};
+
 async function invite(userName: string): Promise<void> {
   status(t('working'));
   try {
-    const issued = await api<{ userName: string; url: string; expiresAt: string }>(
-      'POST',
-      '/v1/invitations',
-      { userName },
-    );
+    const issued = await api<IssueInvitationResponse>('POST', '/v1/invitations', {
+      userName,
+      ...delivery(),
+    });
     status('');
-    showLink(issued);
+    if (!('delivered' in issued)) showLink(issued);
     await load();
+    if ('delivered' in issued)
+      status(t('done.emailed', { user: issued.userName, to: issued.delivered.to }));
   } catch (error) {
     status(`${userName}: ${explain(error)}`);
   }
@@ -797,18 +806,22 @@ async function bulk(
 async function bulkInvite(): Promise<void> {
   const userNames = [...selected];
   if (userNames.length === 0) return status(t('bulk.noneSelected'));
-  if (!confirm(t('confirm.bulkInvite', { n: number(userNames.length) }))) return;
+  const question = 'delivery' in delivery() ? 'confirm.bulkEmail' : 'confirm.bulkInvite';
+  if (!confirm(t(question, { n: number(userNames.length) }))) return;
   await bulk('invite', userNames, async (chunk) => {
     const { results } = await api<BulkInvitationResponse>('POST', '/v1/invitations/bulk', {
       userNames: chunk,
+      ...delivery(),
     });
     return results.map((r) => ({
       userName: r.userName,
       ok: r.status === 201,
       message:
-        r.status === 201
-          ? t('result.invited', { time: dateTime(r.expiresAt) })
-          : (r.error?.message ?? String(r.status)),
+        r.status !== 201
+          ? (r.error?.message ?? String(r.status))
+          : r.delivered
+            ? t('result.emailed', { to: r.delivered.to, time: dateTime(r.expiresAt) })
+            : t('result.invited', { time: dateTime(r.expiresAt) }),
       url: r.url,
       expiresAt: r.expiresAt,
     }));

@@ -125,6 +125,8 @@ const en = {
   'confirm.revoke': "Revoke {user}'s onboarding link? The link stops working at once.",
   'confirm.bulkInvite':
     'Issue new onboarding links for {n} users? Links issued to them earlier stop working.',
+  'confirm.bulkEmail':
+    'Email new onboarding links to {n} users? Links issued to them earlier stop working.',
   'confirm.bulkEnforce':
     'Add {n} users to the force-MFA group? Until they sign in with MFA they can do nothing but set up MFA.',
   'done.revoked': "{user}'s link was revoked.",
@@ -132,6 +134,9 @@ const en = {
   'done.unexempted': "{user}'s exemption has ended.",
   'done.enforced': '{user} is in the force-MFA group.',
   'result.invited': 'link issued, until {time}',
+  'result.emailed': 'link emailed to {to}, valid until {time}',
+  'deliver.email': "Email the links to the users (the address in each user's tag)",
+  'done.emailed': 'The link for {user} was emailed to {to}.',
   'result.added': 'added to the group',
   'result.alreadyMember': 'already in the group',
   'error.network': 'Could not reach the server. Check your connection and try again.',
@@ -294,6 +299,8 @@ const ja: Record<Key, string> = {
   'confirm.revoke': '{user} のリンクを取り消しますか? リンクはすぐに使えなくなります。',
   'confirm.bulkInvite':
     '{n} 人に新しいリンクを発行しますか? 以前に発行したリンクは使えなくなります。',
+  'confirm.bulkEmail':
+    '{n} 人に新しいリンクをメールで送信しますか? 以前に発行したリンクは使えなくなります。',
   'confirm.bulkEnforce':
     '{n} 人を MFA 強制グループに追加しますか? MFA でサインインするまで、MFA の設定以外の操作はできなくなります。',
   'done.revoked': '{user} のリンクを取り消しました。',
@@ -301,6 +308,9 @@ const ja: Record<Key, string> = {
   'done.unexempted': '{user} の対象外を解除しました。',
   'done.enforced': '{user} を MFA 強制グループに追加しました。',
   'result.invited': 'リンクを発行しました ({time} まで有効)',
+  'result.emailed': 'リンクを {to} にメールで送信しました ({time} まで有効)',
+  'deliver.email': 'リンクをメールで送る (各ユーザーのタグにあるアドレスへ)',
+  'done.emailed': '{user} のリンクを {to} にメールで送信しました。',
   'result.added': 'グループに追加しました',
   'result.alreadyMember': 'すでにグループに所属しています',
   'error.network': 'サーバーに接続できませんでした。接続を確認してもう一度お試しください。',
