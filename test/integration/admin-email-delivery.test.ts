@@ -208,6 +208,37 @@ describe('HR: onboarding links delivered by email (Amazon SES v2)', () => {
       });
     });
 
+    it.each([
+      ['MessageRejected', 502, 'email_rejected'],
+      ['MailFromDomainNotVerifiedException', 502, 'email_rejected'],
+      ['AccountSuspendedException', 502, 'email_rejected'],
+      ['SendingPausedException', 502, 'email_rejected'],
+      ['BadRequestException', 502, 'email_rejected'],
+      // The daily quota: not retried now, but a later try may pass.
+      ['LimitExceededException', 503, 'email_unavailable'],
+    ])('answers SES %s with %i %s, and revokes the new link', async (code, status, errorCode) => {
+      await faults([{ action: 'SendEmail', fault: 'error', code, status: 400, count: 1 }]);
+      const res = await issue({ userName: 'tanaka', delivery: 'email' });
+      expect(res.status).toBe(status);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(errorCode);
+      expect(await sendEmailCalls()).toBe(1);
+      expect(await tagsOf('tanaka')).not.toHaveProperty(INVITATION_TAG_KEY);
+    });
+
+    it('documents delivery in /openapi.json: the request, both answers, 422 and 502', async () => {
+      const doc = (await (await f.request('GET', '/openapi.json')).json()) as {
+        paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      };
+      const post = doc.paths['/v1/invitations']?.post;
+      expect(Object.keys(post?.responses ?? {})).toEqual(
+        expect.arrayContaining(['201', '422', '502', '503']),
+      );
+      const text = JSON.stringify(post);
+      expect(text).toContain('"delivered"');
+      expect(text).toContain('no_email_address');
+      expect(JSON.stringify(doc.paths['/v1/invitations/bulk'])).toContain('"delivery"');
+    });
+
     it('retries SES throttling within the request budget and delivers', async () => {
       await faults([{ action: 'SendEmail', fault: 'error', code: 'Throttling', count: 3 }]);
       const res = await issue({ userName: 'tanaka', delivery: 'email' });
