@@ -15,7 +15,6 @@ import { createReminders } from '../../functions/reminders/run.ts';
 import { generateAccount } from '../../local/emulator/generate-account.ts';
 import { startEmulator } from '../../local/emulator/http-server.ts';
 import type { SeedSpec } from '../../local/emulator/seed.ts';
-import { installRoleTagOperations } from '../support/role-tags.ts';
 
 const USERS = 5000;
 const WITHOUT_MFA = 500;
@@ -28,7 +27,6 @@ const ROLE = 'RemindersRole';
 const SES_ACTIONS = new Set(['SendEmail']);
 
 export async function remindersRun(): Promise<void> {
-  installRoleTagOperations();
   const iamEmulator = await startEmulator();
   const sesEmulator = await startEmulator();
   const iam = iamEmulator.emulator;

@@ -12,6 +12,9 @@ import {
   EnableMFADeviceCommand,
   GetRoleCommand,
   ListAccessKeysCommand,
+  ListRoleTagsCommand,
+  TagRoleCommand,
+  UntagRoleCommand,
 } from '@aws-sdk/client-iam';
 import {
   AssumeRoleCommand,
@@ -195,6 +198,53 @@ describe('seeded roles', () => {
     expect(seed({ roles: [{ name: 'NoTrust' }] })).toThrow(/no trust policy/);
     const role = { name: 'Twice', trustPolicy: { Version: '2012-10-17', Statement: [] } };
     expect(seed({ roles: [role, role] })).toThrow(/already exists/);
+  });
+});
+
+describe('role tags', () => {
+  const role = async () =>
+    em.iam.send(
+      new CreateRoleCommand({
+        RoleName: 'tagged',
+        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }),
+      }),
+    );
+  const tagsOf = async (RoleName = 'tagged') =>
+    (await em.iam.send(new ListRoleTagsCommand({ RoleName }))).Tags;
+
+  it('adds, overwrites ignoring the key’s case, lists sorted by key and removes', async () => {
+    await role();
+    await em.iam.send(
+      new TagRoleCommand({
+        RoleName: 'tagged',
+        Tags: [
+          { Key: 'b', Value: '1' },
+          { Key: 'a', Value: '2' },
+        ],
+      }),
+    );
+    await em.iam.send(new TagRoleCommand({ RoleName: 'tagged', Tags: [{ Key: 'B', Value: '3' }] }));
+    expect(await tagsOf()).toEqual([
+      { Key: 'B', Value: '3' },
+      { Key: 'a', Value: '2' },
+    ]);
+    await em.iam.send(new UntagRoleCommand({ RoleName: 'tagged', TagKeys: ['b', 'absent'] }));
+    expect(await tagsOf()).toEqual([{ Key: 'a', Value: '2' }]);
+  });
+
+  it('refuses a 51st tag with LimitExceeded 409 and an unknown role with NoSuchEntity 404', async () => {
+    await role();
+    const fifty = Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
+    await em.iam.send(new TagRoleCommand({ RoleName: 'tagged', Tags: fifty }));
+    const over = await failure(
+      em.iam.send(
+        new TagRoleCommand({ RoleName: 'tagged', Tags: [{ Key: 'one-more', Value: 'v' }] }),
+      ),
+    );
+    expect(over).toMatchObject({ name: 'LimitExceededException', status: 409 });
+    expect((await tagsOf())?.length).toBe(50);
+    const missing = await failure(em.iam.send(new ListRoleTagsCommand({ RoleName: 'nobody' })));
+    expect(missing).toMatchObject({ name: 'NoSuchEntityException', status: 404 });
   });
 });
 

@@ -19,7 +19,6 @@ import { openApiDocument } from '../../functions/openapi/document.ts';
 import { writeZip } from '../../infra/zip.ts';
 import { demoSeed } from '../../local/demo-account.ts';
 import { useEmulator } from '../support/emulator.ts';
-import { installRoleTagOperations } from '../support/role-tags.ts';
 import { type PackagedStack, packagedStack } from './support/packaged-stack.ts';
 
 const run = promisify(execFile);
@@ -399,7 +398,6 @@ describe('the built handlers', () => {
   });
 
   it('remind: email a link to a user without MFA from its own SES client, and hold the lease on its own role while it runs', async () => {
-    installRoleTagOperations();
     const em = emulator.running.emulator;
     em.seed({
       users: [

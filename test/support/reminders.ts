@@ -17,7 +17,6 @@ import { createReminders, type RunSummary } from '../../functions/reminders/run.
 import type { WebhookOptions } from '../../functions/reminders/webhook.ts';
 import type { SeedSpec, SeedUser } from '../../local/emulator/seed.ts';
 import { type AdminFixture, tokenOf, useAdmin } from './admin.ts';
-import { installRoleTagOperations } from './role-tags.ts';
 
 export const PUBLIC_BASE_URL = 'https://onboarding.example.com';
 export const USER_PATH = '/staff/';
@@ -89,7 +88,6 @@ export function useReminders(): RemindersFixture {
   let offset = 0;
 
   beforeAll(async () => {
-    installRoleTagOperations();
     server = createServer((req, res) => {
       let body = '';
       req.on('data', (chunk: Buffer) => {

@@ -1,5 +1,6 @@
-// IAM roles, as far as AssumeRole needs them: CreateRole, GetRole and DeleteRole
-// (docs/iam-facts.md §3 "Roles"). The trust policy is kept as sent and evaluated by STS
+// IAM roles, as far as AssumeRole and the service's own role need them: CreateRole, GetRole,
+// DeleteRole, and their tags (TagRole, UntagRole, ListRoleTags, as for users: entity-tags.ts;
+// the reminders run keeps its lease on its own role's tags) (docs/iam-facts.md §3 "Roles"). The trust policy is kept as sent and evaluated by STS
 // (trust-policy.ts); roles have no permission policies here.
 //
 // Choices where AWS's behaviour is UNCONFIRMED (pinned by test/emulator/roles.test.ts):
@@ -13,6 +14,7 @@ import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity } from '../e
 import { shapes } from '../params.ts';
 import { type AccountState, newId, type RoleRecord, roleArn } from '../state.ts';
 import { el, isoSeconds, type XmlNode } from '../xml.ts';
+import { listEntityTags, tagEntity, untagEntity } from './entity-tags.ts';
 import { encodePolicyDocument, rejectDuplicateTagKeys, tagsXml } from './shared.ts';
 import type { OpTable } from './types.ts';
 
@@ -110,6 +112,23 @@ export const roleOperations: OpTable = {
     const roleName = params.string('RoleName', shapes.roleName, true);
     params.done();
     return [el('Role', roleXml(findRole(state, roleName), 'get'))];
+  },
+
+  TagRole({ state, params }) {
+    const roleName = params.string('RoleName', shapes.roleName, true);
+    tagEntity(params, () => findRole(state, roleName));
+    return undefined;
+  },
+
+  UntagRole({ state, params }) {
+    const roleName = params.string('RoleName', shapes.roleName, true);
+    untagEntity(params, () => findRole(state, roleName));
+    return undefined;
+  },
+
+  ListRoleTags({ state, params }) {
+    const roleName = params.string('RoleName', shapes.roleName, true);
+    return listEntityTags(params, () => findRole(state, roleName));
   },
 
   DeleteRole({ state, params }) {

@@ -11,13 +11,13 @@ import {
 } from '../errors.ts';
 import { byKey, pageTail, paginate } from '../paginate.ts';
 import { maxItemsShape, shapes } from '../params.ts';
-import { newId, rootArn, type Tag, type UserRecord, userArn } from '../state.ts';
+import { newId, rootArn, type UserRecord, userArn } from '../state.ts';
 import { el, isoSeconds, list } from '../xml.ts';
-import { findUser, rejectDuplicateTagKeys, tagsXml, userXml } from './shared.ts';
+import { listEntityTags, tagEntity, untagEntity } from './entity-tags.ts';
+import { findUser, rejectDuplicateTagKeys, userXml } from './shared.ts';
 import type { OpContext, OpTable } from './types.ts';
 
 const USERS_PER_ACCOUNT = 5000;
-const TAGS_PER_USER = 50;
 
 export const userOperations: OpTable = {
   CreateUser({ state, params, now }) {
@@ -99,54 +99,19 @@ export const userOperations: OpTable = {
 
   TagUser({ state, params }) {
     const userName = params.string('UserName', shapes.existingUserName, true);
-    const tags = params.tags();
-    if (!params.has('Tags') && tags.length === 0) {
-      // Required member absent altogether.
-      throw validationError(
-        "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null",
-      );
-    }
-    params.done();
-    rejectDuplicateTagKeys(tags);
-    const user = findUser(state, userName);
-    const merged = [...user.tags];
-    for (const tag of tags) {
-      const existing = merged.findIndex((t) => t.key.toLowerCase() === tag.key.toLowerCase());
-      if (existing === -1) merged.push(tag);
-      else merged[existing] = tag;
-    }
-    if (merged.length > TAGS_PER_USER) {
-      // Message recorded for OIDC-provider tags; assumed the same for users (UNCONFIRMED).
-      throw limitExceeded('The number of tags has reached the maximum limit.');
-    }
-    user.tags = merged;
+    tagEntity(params, () => findUser(state, userName));
     return undefined;
   },
 
   UntagUser({ state, params }) {
     const userName = params.string('UserName', shapes.existingUserName, true);
-    const keys = params.stringList('TagKeys', shapes.tagKey, TAGS_PER_USER);
-    if (!params.has('TagKeys') && keys.length === 0) {
-      throw validationError(
-        "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null",
-      );
-    }
-    params.done();
-    const user = findUser(state, userName);
-    const removing = new Set(keys.map((k) => k.toLowerCase()));
-    user.tags = user.tags.filter((t) => !removing.has(t.key.toLowerCase()));
+    untagEntity(params, () => findUser(state, userName));
     return undefined;
   },
 
   ListUserTags({ state, params }) {
     const userName = params.string('UserName', shapes.existingUserName, true);
-    const marker = params.string('Marker', shapes.marker);
-    const maxItems = params.int('MaxItems', maxItemsShape);
-    params.done();
-    const user = findUser(state, userName);
-    const sortKey = (t: Tag) => t.key;
-    const page = paginate([...user.tags].sort(byKey(sortKey)), sortKey, marker, maxItems);
-    return [tagsXml(page.items), ...pageTail(page)];
+    return listEntityTags(params, () => findUser(state, userName));
   },
 
   CreateLoginProfile({ state, params, now }) {
