@@ -286,6 +286,9 @@ export const DEMO_SWITCH_ROLES = [
   },
 ];
 
+/** The reminders function's own role, whose tags keep its lease and digest day. */
+export const DEMO_REMINDERS_ROLE = 'mfa-onboarding-reminders';
+
 /**
  * A trust policy for the account's users who signed in with MFA or sent a code with AssumeRole:
  * the demo's Developer role, and the roles the tests make in each partition.
@@ -348,6 +351,21 @@ export function demoSeed(
         path: '/teams/',
         trustPolicy: mfaTrustPolicy(),
         description: 'Day-to-day development; MFA required',
+      },
+      {
+        name: DEMO_REMINDERS_ROLE,
+        path: '/mfa-onboarding/',
+        trustPolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'lambda.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+            },
+          ],
+        },
+        description: 'The reminders function (npm run reminders keeps its lease here)',
       },
     ],
     groups: [

@@ -20,7 +20,7 @@ import { createOnboardingApp } from '../functions/onboarding/app.ts';
 import { ONBOARDING_ROUTES } from '../functions/onboarding/routes.ts';
 import { openApiDocument } from '../functions/openapi/document.ts';
 import { buildWebAssets } from '../infra/web-assets.ts';
-import { DEMO_SWITCH_ROLES, demoSeed } from './demo-account.ts';
+import { DEMO_REMINDERS_ROLE, DEMO_SWITCH_ROLES, demoSeed } from './demo-account.ts';
 import { type RunningEmulator, type StartOptions, startEmulator } from './emulator/http-server.ts';
 
 /** As often as serverless.yml schedules the sweeper function. */
@@ -157,6 +157,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ses.destroy();
       await emulator?.stop();
     },
+  };
+}
+
+/**
+ * The environment of one `npm run reminders` against this stack's emulator: it invites by
+ * email, renews, and posts its digest to the emulator's chat webhook (shown in the mailbox
+ * page), keeping its lease on the demo account's reminders role.
+ */
+export function localRemindersEnv(stack: LocalStack): Record<string, string> {
+  const emulatorUrl = stack.emulator?.url;
+  if (!emulatorUrl) throw new Error('the local stack runs without its emulator');
+  return {
+    AWS_ENDPOINT_URL_IAM: emulatorUrl,
+    AWS_ENDPOINT_URL_SESV2: emulatorUrl,
+    PUBLIC_BASE_URL: stack.config.publicBaseUrl,
+    REMINDERS_ROLE_NAME: DEMO_REMINDERS_ROLE,
+    DIGEST_WEBHOOK_URL: `${emulatorUrl}/_emulator/chat`,
+    AUTO_INVITE: 'true',
+    AUTO_INVITE_AFTER_DAYS: '0',
   };
 }
 

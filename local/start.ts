@@ -4,7 +4,7 @@
 
 import { ConfigError } from '../functions/config.ts';
 import { DEMO_USERS } from './demo-account.ts';
-import { startLocalStack } from './dev-stack.ts';
+import { localRemindersEnv, startLocalStack } from './dev-stack.ts';
 
 async function main(): Promise<void> {
   const stack = await startLocalStack();
@@ -30,6 +30,14 @@ async function main(): Promise<void> {
     lines.push(
       '',
       `Could not issue a demo invitation for ${demoUser}: ${(error as Error).message}`,
+    );
+  }
+  if (stack.emulator) {
+    const env = Object.entries(localRemindersEnv(stack)).map(([k, v]) => `${k}=${v}`);
+    lines.push(
+      '',
+      'Scheduled reminders, one run now (emails links, renews them, posts the digest to the mailbox page):',
+      `  ${env.join(' ')} npm run reminders`,
     );
   }
   lines.push(

@@ -7,6 +7,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { ChatInbox } from './chat.ts';
 import { AwsError } from './errors.ts';
 import {
   CallCounter,
@@ -78,6 +79,8 @@ export class Emulator {
   readonly faults: FaultInjector;
   /** SES v2: email identities and the mail it accepted (ses/). */
   readonly ses: SesService;
+  /** What was posted to the chat webhook (chat.ts). */
+  readonly chat = new ChatInbox();
   /** IAM/STS/SES calls, whatever their partition; `callsIn` counts one partition's. */
   readonly calls = new CallCounter();
   private readonly callsByPartition = new Map<Partition, CallCounter>();
@@ -168,6 +171,7 @@ export class Emulator {
     this.resetCalls();
     this.outcomes.reset();
     this.ses.reset();
+    this.chat.clear();
     this.sessions.clear();
     this.clockOffsetMs = 0;
   }

@@ -10,6 +10,8 @@
 //   POST /_emulator/reset             empty accounts (every partition), default settings, no faults
 //   POST /_emulator/save | /load      the JSON state file given at start (every partition)
 //   GET  /_emulator/state             the whole state as JSON (a test tool: it includes seeds)
+//   POST /_emulator/chat              a chat webhook (Slack-compatible) for the digest: chat.ts
+//   GET  /_emulator/chat              {"posts": [...]} what was posted   DELETE: forget them
 // health, seed and state act on one partition's account: `?partition=aws-cn` or `aws-us-gov`,
 // default `aws` (partition.ts); calls with `?partition=` counts that partition's IAM/STS calls.
 
@@ -101,6 +103,7 @@ async function control(
 ): Promise<void> {
   const route = `${req.method} ${url.pathname.slice('/_emulator'.length)}`;
   const body = await readBody(req);
+  if (route === 'POST /chat') return postChat(emulator, res, body);
   let input: unknown = {};
   try {
     input = body ? JSON.parse(body) : {};
@@ -157,12 +160,24 @@ async function control(
         return sendJson(res, 200, { loaded: await emulator.load() });
       case 'GET /state':
         return sendJson(res, 200, stateToJson(emulator.stateOf(partition)));
+      case 'GET /chat':
+        return sendJson(res, 200, { posts: emulator.chat.posts() });
+      case 'DELETE /chat':
+        emulator.chat.clear();
+        return sendJson(res, 200, { posts: [] });
       default:
         return sendJson(res, 404, { error: `no control route ${route}` });
     }
   } catch (error) {
     return sendJson(res, 400, { error: error instanceof Error ? error.message : String(error) });
   }
+}
+
+/** A webhook post (chat.ts), answered in plain text as a chat service answers it. */
+function postChat(emulator: Emulator, res: ServerResponse, body: string | undefined): void {
+  const error = body === undefined ? 'invalid_payload' : emulator.chat.post(body, emulator.now());
+  res.writeHead(error ? 400 : 200, { 'content-type': 'text/plain' });
+  res.end(error ?? 'ok');
 }
 
 /** `?partition=`, default aws; anything else is a 400 naming the partitions there are. */

@@ -55,7 +55,7 @@ export async function serveSes(
 ): Promise<void> {
   const raw = await readBody(req);
   if (raw === undefined) return sendJson(res, 413, { error: 'body too large' });
-  if (url.pathname.startsWith('/_emulator/')) return control(emulator.ses, url, req, res, raw);
+  if (url.pathname.startsWith('/_emulator/')) return control(emulator, url, req, res, raw);
 
   const requestId = randomUUID();
   const route = ROUTES.find(([method, path]) => method === req.method && path.test(url.pathname));
@@ -229,12 +229,13 @@ function regionOf(authorization: string | undefined): string {
 }
 
 async function control(
-  ses: SesService,
+  emulator: Emulator,
   url: URL,
   req: IncomingMessage,
   res: ServerResponse,
   raw: string,
 ): Promise<void> {
+  const { ses } = emulator;
   const route = `${req.method} ${url.pathname.slice('/_emulator'.length)}`;
   let input: unknown = {};
   try {
@@ -249,7 +250,11 @@ async function control(
       return sendJson(res, 200, { messages: [] });
     }
     if (route === 'GET /mailbox') {
-      const page = mailboxPage(ses.messages(), url.searchParams.get('id') ?? undefined);
+      const page = mailboxPage(
+        ses.messages(),
+        url.searchParams.get('id') ?? undefined,
+        emulator.chat.posts(),
+      );
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         'content-length': Buffer.byteLength(page),

@@ -2,11 +2,17 @@
 // inbox, for a newcomer running `npm start`. Plain server-rendered HTML with no script and no
 // external resource: a list of messages, newest first, each a link (?id=) that shows it below.
 // Every value is escaped; a message's HTML body goes in a sandboxed `srcdoc` iframe without
-// scripts, whose links open in a new tab (`<base target="_blank">` + allow-popups).
+// scripts, whose links open in a new tab (`<base target="_blank">` + allow-popups). Posts to the
+// emulator's chat webhook (the reminders' digest) follow, as text.
 
+import type { ChatPost } from '../chat.ts';
 import type { SentMail } from './service.ts';
 
-export function mailboxPage(messages: SentMail[], selectedId?: string): string {
+export function mailboxPage(
+  messages: SentMail[],
+  selectedId?: string,
+  chatPosts: ChatPost[] = [],
+): string {
   const newestFirst = [...messages].reverse();
   const selected = newestFirst.find((m) => m.id === selectedId) ?? newestFirst[0];
   const items = newestFirst
@@ -38,6 +44,7 @@ export function mailboxPage(messages: SentMail[], selectedId?: string): string {
 <main>
 <section aria-labelledby="list-heading"><h2 id="list-heading">Messages, newest first (${newestFirst.length})</h2>${list}</section>
 ${selected ? messageSection(selected) : ''}
+${chatPosts.length ? chatSection(chatPosts) : ''}
 </main>
 </body>
 </html>
@@ -64,6 +71,18 @@ function messageSection(m: SentMail): string {
   return `<section aria-labelledby="message-heading"><h2 id="message-heading">${escapeHtml(m.subject || '(no subject)')}</h2>
 <dl>${rows.map(([k, v]) => `<dt>${k}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>
 ${html}${text}</section>`;
+}
+
+/** What the digest posted to the emulator's chat webhook (../chat.ts), newest first. */
+function chatSection(posts: ChatPost[]): string {
+  const items = [...posts]
+    .reverse()
+    .map(
+      (p) =>
+        `<li><time datetime="${escapeHtml(p.at)}">${escapeHtml(p.at)}</time><pre>${escapeHtml(p.text)}</pre></li>`,
+    )
+    .join('');
+  return `<section aria-labelledby="chat-heading"><h2 id="chat-heading">Chat webhook posts, newest first (${posts.length})</h2><ol class="messages">${items}</ol></section>`;
 }
 
 const recipients = (m: SentMail) => [...m.to, ...m.cc, ...m.bcc].join(', ');
