@@ -88,6 +88,11 @@ const parameters: Record<string, Json> = {
     AllowedPattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$',
     ConstraintDescription: 'must be an email address',
   },
+  EmailTagKey: {
+    Type: 'String',
+    Description: "The user tag holding an employee's email address, for links sent by email.",
+    AllowedPattern: '^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{1,128}$',
+  },
   MaxCodeAttempts: {
     Type: 'Number',
     Description: 'Code checks allowed per invitation (each is a user tag).',

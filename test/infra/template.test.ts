@@ -281,6 +281,7 @@ describe('functions', () => {
         MFA_DEVICE_PATH: '/mfa-onboarding/',
         INVITATION_TTL_HOURS: '72',
         SENDER_EMAIL: SENDER,
+        EMAIL_TAG_KEY: 'email',
       });
     }
   });
