@@ -10,8 +10,16 @@ import { createAdminApp } from '../functions/admin/app.ts';
 import { ADMIN_ROUTES } from '../functions/admin/routes.ts';
 import { createClients } from '../functions/aws/clients.ts';
 import { iamFor } from '../functions/aws/iam.ts';
+import { accountIdFromArn } from '../functions/aws/iam-gateway.ts';
 import { createSesClient } from '../functions/aws/ses.ts';
 import { type Config, loadConfig } from '../functions/config.ts';
+import {
+  accountLabel,
+  composeInvitationEmail,
+  emailAddressOf,
+  maskEmailAddress,
+  sesMailer,
+} from '../functions/delivery/email.ts';
 import { tableFinder } from '../functions/http/route.ts';
 import { type IssuedInvitation, issueInvitation } from '../functions/invitations/issue.ts';
 import { createSweeper } from '../functions/invitations/sweep.ts';
@@ -46,6 +54,11 @@ export interface LocalStack {
   /** An API key with every scope: API_KEY, or one generated for this run. */
   apiKey: string;
   issueInvitation(userName: string, ttlHours?: number): Promise<IssuedInvitation>;
+  /**
+   * Emails an issued link, as `"delivery": "email"` would, to the address in the user's tag:
+   * the masked address, or undefined when the user has none.
+   */
+  mailInvitation(issued: IssuedInvitation): Promise<string | undefined>;
   stop(): Promise<void>;
 }
 
@@ -150,6 +163,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         userName,
         ttlHours,
       ),
+    async mailInvitation(issued) {
+      const { gateway } = iamFor(clients, { deadline: Date.now() + 25_000 });
+      const user = await gateway.getUser(issued.userName);
+      const to = emailAddressOf(config, user.tags);
+      if (!to) return undefined;
+      const alias = await gateway.accountAlias();
+      await sesMailer(ses, config, { deadline: Date.now() + 25_000 }).send({
+        to,
+        ...composeInvitationEmail({
+          to,
+          userName: issued.userName,
+          url: issued.url,
+          expiresAt: issued.expiresAt,
+          accountLabel: accountLabel(alias, accountIdFromArn(user.arn)),
+          finishOnly: issued.finishOnly,
+          kind: 'invitation',
+        }),
+      });
+      return maskEmailAddress(to);
+    },
     async stop() {
       clearInterval(sweeper);
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -19,12 +19,16 @@ async function main(): Promise<void> {
   }
   try {
     const invitation = await stack.issueInvitation(demoUser);
+    const mailedTo = stack.emulator ? await stack.mailInvitation(invitation) : undefined;
     lines.push(
       '',
       `Onboarding link for ${demoUser} (valid until ${invitation.expiresAt.toISOString()}):`,
       `  ${invitation.url}`,
       '',
       'Open it in a browser, scan the QR code with an authenticator app, and type two codes.',
+      ...(mailedTo
+        ? [`The mail ${demoUser} gets with it (sent to ${mailedTo}) is in the mailbox above.`]
+        : []),
     );
   } catch (error) {
     lines.push(

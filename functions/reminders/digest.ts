@@ -127,7 +127,7 @@ export function digestPayload(input: DigestInput): DigestPayload {
   const summaryLines = [
     `*${s.withoutMfa}* of ${s.totalUsers} users without MFA (${s.withoutMfaConsole} with console access)`,
     `${s.withMfa} with MFA, ${s.exempt} exempt, ${s.consoleUsers} console users`,
-    `${s.pendingInvitations} links pending, ${s.expiredInvitations} expired`,
+    `Links: ${s.pendingInvitations} pending, ${s.expiredInvitations} expired`,
     `${s.mfaOutsideForceMfaGroup} with MFA outside the force-MFA group`,
   ];
 

@@ -71,6 +71,17 @@ describe('npm run reminders against npm start', () => {
     expect(page).toContain('Chat webhook posts, newest first (1)');
   }, 120_000);
 
+  it('mails the link npm start prints to its employee, and nothing to one without an address', async () => {
+    await fetch(`${stack.emulator?.url}/_emulator/mail`, { method: 'DELETE' });
+    const issued = await stack.issueInvitation('tanaka.hanako');
+    expect(await stack.mailInvitation(issued)).toBe('t***@example.com');
+    const mail = await emulatorJson<{ messages: { to: string[]; text: string }[] }>('mail');
+    expect(mail.messages.map((m) => m.to)).toEqual([['tanaka.hanako@example.com']]);
+    expect(mail.messages[0]?.text).toContain(issued.url);
+    expect(await stack.mailInvitation(await stack.issueInvitation('new-hire'))).toBeUndefined();
+    expect((await emulatorJson<{ messages: unknown[] }>('mail')).messages).toHaveLength(1);
+  });
+
   it('answers a chat post as a Slack-compatible webhook does', async () => {
     const post = (body: string) =>
       fetch(`${stack.emulator?.url}/_emulator/chat`, { method: 'POST', body });
