@@ -273,6 +273,44 @@ describe('review: email delivery under races and faults', () => {
   });
 
   describe('bulk', () => {
+    it('a bulk delivery and a single delivery of the same users at once: each ends with one working mailed link', async () => {
+      const names = BULK.slice(0, 6);
+      await scripted([], { latencyMs: 3, actionLatencyMs: { SendEmail: 20 } });
+      const [bulkRes, ...singles] = await Promise.all([
+        f.request('POST', '/v1/invitations/bulk', {
+          key: key(),
+          body: { userNames: names, delivery: 'email' },
+        }),
+        ...names.map((userName) => issue({ userName, delivery: 'email' }, f.newApp())),
+      ]);
+      await clearFaults();
+      expect(bulkRes.status).toBe(200);
+      expect(singles.map((r) => r.status)).toEqual(names.map(() => 201));
+      for (const name of names) {
+        const tokens = await mailedTokens(`${name}@example.com`);
+        expect(tokens).toHaveLength(2);
+        expect(await working(tokens)).toHaveLength(1);
+      }
+    });
+
+    it('a bulk whose SES answers are lost once each: duplicates carry the same working link', async () => {
+      const names = BULK.slice(0, 4);
+      await scripted([{ action: 'SendEmail', fault: 'drop-after', count: 4 }]);
+      const res = await f.request('POST', '/v1/invitations/bulk', {
+        key: key(),
+        body: { userNames: names, delivery: 'email' },
+      });
+      await clearFaults();
+      const results = ((await res.json()) as BulkInvitationResponse).results;
+      expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+      for (const name of names) {
+        const tokens = await mailedTokens(`${name}@example.com`);
+        expect(tokens.length).toBeGreaterThanOrEqual(1);
+        expect(new Set(tokens).size).toBe(1);
+        expect(await working(tokens)).toEqual(tokens);
+      }
+    });
+
     it('50 users with SES throttled intermittently: each either has a working mailed link or no invitation', async () => {
       await faults({ actionThrottle: { SendEmail: { ratePerSecond: 15, burst: 3 } } });
       const app = f.newApp({ requestBudgetMs: 6_000 });

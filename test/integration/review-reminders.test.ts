@@ -151,6 +151,39 @@ describe('review: the reminders run under races and faults', () => {
     });
   });
 
+  describe('a run racing an HR delivery', () => {
+    it('an auto-invite and an HR delivery of the same user at once: one working link, and it was mailed', async () => {
+      f.seedUsers([staffUser('alice')]);
+      f.iam.faults.configure({ actionLatencyMs: { TagUser: 30, SendEmail: 60 } });
+
+      const [summary, hr] = await Promise.all([
+        f.run(ON),
+        f.request('POST', '/v1/invitations', {
+          key: f.keys.all.key,
+          body: { userName: 'alice', delivery: 'email' },
+        }),
+      ]);
+      f.iam.faults.configure({});
+
+      expect(hr.status).toBe(201);
+      expect(summary.invited + summary.failed + summary.skipped).toBe(1);
+      const mailed = await tokensMailedTo('alice@example.com');
+      expect(await working(mailed)).toHaveLength(1);
+    });
+
+    it('SES dropping the connection before the work twice: mailed once, the link works', async () => {
+      f.seedUsers([staffUser('alice')]);
+      f.iam.faults.configure({
+        scripted: [{ action: 'SendEmail', fault: 'drop-before', count: 2 }],
+      });
+      expect(await f.run(ON)).toMatchObject({ invited: 1, failed: 0 });
+      f.iam.faults.configure({});
+      const mailed = await tokensMailedTo('alice@example.com');
+      expect(mailed).toHaveLength(1);
+      expect(await working(mailed)).toEqual(mailed);
+    });
+  });
+
   describe('two runs at once', () => {
     it('without REMINDERS_ROLE_NAME (no lease): each user still ends with one working link, mailed, and a renewal chain ends', async () => {
       f.seedUsers([
