@@ -83,13 +83,18 @@ export class ServiceUnavailableError extends AppError {
 /**
  * An onboarding link could not be emailed: `no_email_address` (the user has no usable address:
  * refused before anything is written), `email_rejected` (SES refused the message: its setup must
- * change first) or `email_unavailable` (SES stayed busy within the request's time). Thrown by
+ * change first), `email_unavailable` (SES stayed busy within the request's time) or
+ * `email_unconfirmed` (SES may have accepted it: the link stays). Thrown by
  * functions/delivery/email.ts; http/error-response.ts gives each its status.
  */
 export class DeliveryError extends AppError {
   override readonly name = 'DeliveryError';
   constructor(
-    readonly code: 'no_email_address' | 'email_rejected' | 'email_unavailable',
+    readonly code:
+      | 'no_email_address'
+      | 'email_rejected'
+      | 'email_unavailable'
+      | 'email_unconfirmed',
     message: string,
     options?: { cause?: unknown },
   ) {

@@ -120,7 +120,10 @@ export function createAdminApp(deps: AdminDeps) {
     const results = outcomes.map((o) =>
       'value' in o
         ? { userName: o.userName, status: 200 as const, outcome: o.value }
-        : { userName: o.userName, ...problemOf(o.error, [404, 409, 503] as const) },
+        : {
+            userName: o.userName,
+            ...problemOf(o.error, [404, 409, 503] as const, c.get('logger'), o.userName),
+          },
     );
     for (const r of results) {
       c.get('logger').info('admin.enforcement', {
@@ -142,12 +145,15 @@ export function createAdminApp(deps: AdminDeps) {
   mount(app, route.issueInvitation, scoped(route.issueInvitation), async (c, { json }) => {
     if (json.delivery !== undefined) {
       const d = await loadDelivery();
+      const deadline = c.get('deadline');
       const sent = await d.issueAndDeliver(
         {
-          gateway: c.get('gateway'),
+          // Issuing gives up early enough to leave a failed link's take-back its time.
+          gateway: c.get('gateway').until(d.sendDeadline(deadline)),
+          revokeGateway: c.get('gateway'),
           config,
           clock,
-          mailer: mailerFor(d, c.get('deadline')),
+          mailer: mailerFor(d, deadline),
           onUndelivered: undelivered(c),
         },
         json.userName,
@@ -190,7 +196,7 @@ export function createAdminApp(deps: AdminDeps) {
   mount(app, route.bulkInvitations, scoped(route.bulkInvitations), async (c, { json }) => {
     const deadline = c.get('deadline');
     const reportWaitMs = deps.scan?.reportWaitMs;
-    const FAILED = [400, 404, 409, 422, 502, 503] as const;
+    const FAILED = [400, 404, 409, 422, 502, 503, 504] as const;
     let results: BulkInvitationResponse['results'];
     if (json.delivery === 'email') {
       // Issuing stops early enough to leave the sends (and the take-backs) their time.
@@ -213,7 +219,7 @@ export function createAdminApp(deps: AdminDeps) {
       results = outcomes.map((o) =>
         'value' in o
           ? { ...o.value, userName: o.userName, status: 201 as const }
-          : { userName: o.userName, ...problemOf(o.error, FAILED) },
+          : { userName: o.userName, ...problemOf(o.error, FAILED, c.get('logger'), o.userName) },
       );
     } else {
       const outcomes = await issueInvitations(
@@ -230,7 +236,7 @@ export function createAdminApp(deps: AdminDeps) {
               expiresAt: o.value.expiresAt.toISOString(),
               finishOnly: o.value.finishOnly,
             }
-          : { userName: o.userName, ...problemOf(o.error, FAILED) },
+          : { userName: o.userName, ...problemOf(o.error, FAILED, c.get('logger'), o.userName) },
       );
     }
     const logger = c.get('logger');

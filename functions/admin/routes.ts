@@ -60,6 +60,10 @@ export const adminRoutes = {
       503: {
         description: `${BUSY}; or email_unavailable: Amazon SES stayed busy (the new link was revoked; retry after Retry-After seconds)`,
       },
+      504: {
+        description:
+          'email_unconfirmed: Amazon SES did not confirm the email in time, so it may have been sent; the new link stays valid. Sending again replaces it with a new link and mail',
+      },
     },
   },
   bulkInvitations: {
@@ -67,7 +71,7 @@ export const adminRoutes = {
     path: '/v1/invitations/bulk',
     summary: 'Issue onboarding links for up to 200 users',
     description:
-      'Each user is answered as `POST /v1/invitations` would answer it, in request order: 201 with its link (`finishOnly` as there), 404 unknown or outside the path, 409 `already_enrolled` or `too_many_tags`, 503 when IAM stayed busy for that user (the others go on; send that user again). Reads the account in a few listings, then writes about one IAM call per user. With `"delivery": "email"` each link is emailed to the address in that user\'s EMAIL_TAG_KEY tag and its result carries `delivered` instead of `url`; per user, 422 `no_email_address` (nothing written for that user), 502 `email_rejected` or 503 `email_unavailable` (that user\'s new link revoked again), the others go on.',
+      'Each user is answered as `POST /v1/invitations` would answer it, in request order: 201 with its link (`finishOnly` as there), 404 unknown or outside the path, 409 `already_enrolled` or `too_many_tags`, 503 when IAM stayed busy for that user (the others go on; send that user again). Reads the account in a few listings, then writes about one IAM call per user. With `"delivery": "email"` each link is emailed to the address in that user\'s EMAIL_TAG_KEY tag and its result carries `delivered` instead of `url`; per user, 422 `no_email_address` (nothing written for that user), 502 `email_rejected` or 503 `email_unavailable` (that user\'s new link revoked again), 504 `email_unconfirmed` (SES may have sent it: the link stays), the others go on. An error the service did not expect is that user\'s 500 `internal_error` (its link, if written, taken back when delivering), never the whole request\'s.',
     auth: { apiKey: 'invitations:write' },
     request: { json: bulkInvitationRequest },
     responses: {
@@ -187,7 +191,7 @@ export const adminRoutes = {
     path: '/v1/force-mfa-group/members',
     summary: 'Add users to the force-MFA group (up to 200)',
     description:
-      'Adds each user outside the force-MFA group, with or without MFA, so its policy allows them nothing but MFA setup until they sign in with MFA. One result per user, in request order: 200 `added` or `already_member`; 404 unknown or outside the path; 409 `exempt` (an exempt user would be locked out) or `too_many_groups`; 503 when IAM stayed busy for that user (the others go on). Reads the account in a few calls, then one AddUserToGroup per user added.',
+      "Adds each user outside the force-MFA group, with or without MFA, so its policy allows them nothing but MFA setup until they sign in with MFA. One result per user, in request order: 200 `added` or `already_member`; 404 unknown or outside the path; 409 `exempt` (an exempt user would be locked out) or `too_many_groups`; 503 when IAM stayed busy for that user (the others go on); 500 `internal_error` for an error the service did not expect, that user's alone. Reads the account in a few calls, then one AddUserToGroup per user added.",
     auth: { apiKey: 'enforcement:write' },
     request: { json: enforcementRequest },
     responses: {

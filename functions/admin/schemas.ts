@@ -349,7 +349,7 @@ export const bulkInvitationResponse = v.strictObject({
     v.array(
       v.strictObject({
         userName,
-        status: v.picklist([201, 400, 404, 409, 422, 502, 503]),
+        status: v.picklist([201, 400, 404, 409, 422, 500, 502, 503, 504]),
         url: v.optional(invitationResponse.entries.url),
         expiresAt: v.optional(isoDateTime()),
         finishOnly: v.optional(v.boolean()),
@@ -369,7 +369,7 @@ export const enforcementResponse = v.strictObject({
   results: v.array(
     v.strictObject({
       userName,
-      status: v.picklist([200, 404, 409, 503]),
+      status: v.picklist([200, 404, 409, 500, 503]),
       outcome: v.optional(
         v.pipe(
           v.picklist(['added', 'already_member']),

@@ -4,10 +4,17 @@
 // Each call goes through an IamCaller, as the gateway's do.
 
 import { ListRoleTagsCommand, TagRoleCommand, UntagRoleCommand } from '@aws-sdk/client-iam';
-import type { IamCaller } from './iam-caller.ts';
+import { IamCaller } from './iam-caller.ts';
 
 export class IamRoleTags {
   constructor(private readonly caller: IamCaller) {}
+
+  /** These calls with `ms` more time: for clean-up the run's deadline must not cut short. */
+  withGrace(ms: number): IamRoleTags {
+    const { clients, retry } = this.caller;
+    const deadline = Math.max(retry.deadline, Date.now()) + ms;
+    return new IamRoleTags(new IamCaller(clients, { ...retry, deadline }));
+  }
 
   /** Every tag on the role (IAM allows 50; one page of 100 holds them all). */
   async list(roleName: string): Promise<Record<string, string>> {

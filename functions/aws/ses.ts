@@ -8,7 +8,7 @@
 
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { errorName, IamError } from './iam-error.ts';
-import { type RetryOptions, withRetries } from './retry.ts';
+import { classify, type RetryOptions, withRetries } from './retry.ts';
 
 export interface SesClientOptions {
   /** The function's region: SES identities (the verified sender) are regional. */
@@ -32,8 +32,10 @@ export function createSesClient(options: SesClientOptions = {}): SESv2Client {
  * address refused, sending paused or the account suspended, no permission): a repeat gets the
  * same answer until someone changes the SES setup. `unavailable`: SES throttled or failed (5xx, a
  * dropped connection, the daily quota) on every try until the deadline: later may work.
+ * `unconfirmed`: a try's outcome was unknown (its answer lost, or a 5xx) and no later try settled
+ * it: SES may have accepted the message, so the caller must treat it as possibly delivered.
  */
-export type SesErrorKind = 'rejected' | 'unavailable';
+export type SesErrorKind = 'rejected' | 'unavailable' | 'unconfirmed';
 
 /** An SES error the retries could not absorb, by kind; the SDK's error is kept as its cause. */
 export class SesError extends Error {
@@ -63,7 +65,9 @@ export interface EmailMessage {
  * Sends one message (Simple content, UTF-8) and returns SES's message id. Throttling
  * (TooManyRequestsException, 429) and 5xx or dropped connections are retried with retry.ts's
  * full-jitter backoff until the next try would start past `retry.deadline`. A repeat after a 5xx
- * may deliver the message twice: a duplicate mail is better than a link nobody received.
+ * may deliver the message twice: a duplicate mail is better than a link nobody received. A
+ * failure after a try whose outcome was unknown is `unconfirmed`, never `rejected` or
+ * `unavailable`: that try may have been accepted.
  */
 export async function sendEmail(
   ses: SESv2Client,
@@ -81,17 +85,28 @@ export async function sendEmail(
       },
     },
   });
+  // Whether any try may have been accepted: then no later failure proves the mail was not sent.
+  let mayHaveSent = false;
+  const attempt = async () => {
+    try {
+      return await ses.send(command);
+    } catch (error) {
+      if (classify(error) === 'transient') mayHaveSent = true;
+      throw error;
+    }
+  };
   try {
-    const answer = await withRetries('SendEmail', () => ses.send(command), retry, {
-      retryUnknownOutcome: true,
-    });
+    const answer = await withRetries('SendEmail', attempt, retry, { retryUnknownOutcome: true });
     return answer.MessageId;
   } catch (error) {
-    throw sesErrorOf(error);
+    const failure = sesErrorOf(error);
+    if (mayHaveSent)
+      throw new SesError('unconfirmed', failure.awsCode, { cause: failure.cause ?? failure });
+    throw failure;
   }
 }
 
-/** withRetries speaks IamError (its one vocabulary); here its kinds become SES's two. */
+/** withRetries speaks IamError (its one vocabulary); here its kinds become SES's. */
 function sesErrorOf(error: unknown): SesError {
   if (error instanceof IamError) {
     const cause = error.cause ?? error;

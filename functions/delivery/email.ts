@@ -74,7 +74,8 @@ export interface Mailer {
 /**
  * A Mailer over SES v2 from `config.senderEmail`: throttling and 5xx retried until `deadline`
  * (epoch ms; leave the caller time for what follows a failure), then `email_unavailable`; a
- * refusal is `email_rejected`.
+ * refusal is `email_rejected`; a failure after a try SES may have accepted is
+ * `email_unconfirmed` (the mail may be in the mailbox: its link must stay).
  */
 export function sesMailer(
   ses: SESv2Client,
@@ -95,6 +96,13 @@ export function sesMailer(
           throw new DeliveryError(
             'email_rejected',
             `Amazon SES refused to send the email (${error.awsCode}). Check the sender's SES identity and the account's sending status.`,
+            { cause: error },
+          );
+        }
+        if (error.kind === 'unconfirmed') {
+          throw new DeliveryError(
+            'email_unconfirmed',
+            'Amazon SES did not confirm the email, so it may have been sent: the link it carries stays valid. Sending again replaces it with a new link.',
             { cause: error },
           );
         }

@@ -79,6 +79,9 @@ export function mapError(error: unknown): Mapped | undefined {
       return { status: 422, body: errorBody(error.code, error.message) };
     if (error.code === 'email_rejected')
       return { status: 502, body: errorBody(error.code, error.message) };
+    // 504: SES did not answer in time, so whether it sent the mail is unknown (its link stays).
+    if (error.code === 'email_unconfirmed')
+      return { status: 504, body: errorBody(error.code, error.message) };
     return {
       status: 503,
       body: errorBody(error.code, error.message),
@@ -105,14 +108,24 @@ export function onErrorHandler(logger: Logger) {
       for (const [name, value] of Object.entries(mapped.headers ?? {})) c.header(name, value);
       return c.json(mapped.body, mapped.status);
     }
-    logger.error('request.failed', {
-      errorName: error.name,
-      errorCode: error instanceof IamError ? error.awsCode : undefined,
-      operation: error instanceof IamError ? error.operation : undefined,
-    });
-    return c.json(
-      errorBody('internal_error', 'Something went wrong on our side. Please try again later.'),
-      500,
-    );
+    logUnexpected(logger, 'request.failed', error);
+    return c.json(errorBody('internal_error', INTERNAL_ERROR_MESSAGE), 500);
   };
+}
+
+export const INTERNAL_ERROR_MESSAGE = 'Something went wrong on our side. Please try again later.';
+
+/** An error nobody expected: its name and IAM's code and operation, never its message. */
+export function logUnexpected(
+  logger: Logger,
+  event: string,
+  error: unknown,
+  fields: Record<string, unknown> = {},
+): void {
+  logger.error(event, {
+    ...fields,
+    errorName: error instanceof Error ? error.name : 'unknown',
+    errorCode: error instanceof IamError ? error.awsCode : undefined,
+    operation: error instanceof IamError ? error.operation : undefined,
+  });
 }

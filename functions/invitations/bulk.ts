@@ -106,7 +106,7 @@ export function issueInvitations(
         ttlHours,
         deps.clock(),
       );
-      options.beforeWrite?.(plan.user);
+      options.beforeWrite?.(plan.user, issuedFrom(deps.config, plan));
       await aboutUser(plan.user.userName, () => writeIdentity(first.gateway, plan));
       return plan;
     });

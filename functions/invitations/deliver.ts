@@ -34,8 +34,11 @@ import { type InvitationDeps, spendInvitation } from './invitations.ts';
 import { type IssuedInvitation, issueInvitation } from './issue.ts';
 import { invitationIn, parseToken, secretMatches } from './token.ts';
 
-/** What became of a link that could not be sent. */
-export type UndeliveredOutcome = 'revoked' | 'superseded' | 'revoke_failed';
+/**
+ * What became of a link that could not be sent: taken back, left to a newer one, left pending
+ * because IAM kept failing, or `kept` because SES may have accepted the mail carrying it.
+ */
+export type UndeliveredOutcome = 'revoked' | 'superseded' | 'revoke_failed' | 'kept';
 
 export interface Undelivered {
   userName: string;
@@ -45,6 +48,8 @@ export interface Undelivered {
 }
 
 export interface DeliveryDeps extends InvitationDeps {
+  /** For taking a link back: bound to the request's whole deadline, later than the issuing's. */
+  revokeGateway: IamGateway;
   mailer: Mailer;
   /** Told of each link that was issued but not sent (the audit log line). */
   onUndelivered?: (undelivered: Undelivered) => void;
@@ -113,13 +118,23 @@ export async function issueAndDeliver(
   ttlHours?: number,
 ): Promise<DeliveredInvitation> {
   let recipient: Recipient | undefined;
-  const issued = await issueInvitation(deps, userName, ttlHours, {
-    beforeWrite: (user) => {
-      recipient = recipientOf(deps.config, delivery, user);
-    },
-  });
+  let planned: IssuedInvitation | undefined;
+  let issued: IssuedInvitation;
+  try {
+    issued = await issueInvitation(deps, userName, ttlHours, {
+      beforeWrite: (user, link) => {
+        recipient = recipientOf(deps.config, delivery, user);
+        planned = link;
+      },
+    });
+  } catch (error) {
+    // A step after the identity's write failed (or the write's own answer was lost): the link
+    // may be the user's current one, and nobody will receive it.
+    if (planned) await takeBack(deps, planned, error);
+    throw error;
+  }
   if (!recipient) throw new Error('issueInvitation wrote without its beforeWrite check');
-  const label = accountLabel(await accountAlias(deps.gateway), recipient.accountId);
+  const label = accountLabel(await accountAlias(deps.revokeGateway), recipient.accountId);
   return deliverIssued(deps, issued, recipient, label);
 }
 
@@ -130,27 +145,33 @@ export async function issueAndDeliver(
  * deadline, later than the issuing's.
  */
 export async function issueAndDeliverMany(
-  deps: BulkDeps & Pick<DeliveryDeps, 'mailer' | 'onUndelivered'> & { revokeGateway: IamGateway },
+  deps: BulkDeps & Pick<DeliveryDeps, 'mailer' | 'onUndelivered' | 'revokeGateway'>,
   userNames: readonly string[],
   ttlHours?: number,
 ): Promise<UserOutcome<DeliveredInvitation>[]> {
   const recipients = new Map<string, Recipient>();
+  const planned = new Map<string, IssuedInvitation>();
   const outcomes = await issueInvitations(deps, userNames, ttlHours, {
-    beforeWrite: (user) => {
+    beforeWrite: (user, link) => {
       recipients.set(user.userName.toLowerCase(), recipientOf(deps.config, 'email', user));
+      planned.set(user.userName.toLowerCase(), link);
     },
   });
   const label = outcomes.some((o) => 'value' in o)
     ? await accountAlias(deps.revokeGateway)
     : undefined;
-  const sendDeps = { ...deps, gateway: deps.revokeGateway };
   return mapLimited(outcomes, SEND_CONCURRENCY, async (o) => {
-    if (!('value' in o)) return o;
+    if (!('value' in o)) {
+      // Its identity may have landed before a later step failed: take that link back too.
+      const link = planned.get(o.userName.toLowerCase());
+      if (link) await takeBack(deps, link, o.error);
+      return o;
+    }
     const recipient = recipients.get(o.value.userName.toLowerCase());
     try {
       if (!recipient) throw new Error('issueInvitations wrote without its beforeWrite check');
       const value = await deliverIssued(
-        sendDeps,
+        deps,
         o.value,
         recipient,
         accountLabel(label, recipient.accountId),
@@ -162,9 +183,13 @@ export async function issueAndDeliverMany(
   });
 }
 
-/** Sends an issued link; one that could not be sent is taken back before the error goes on. */
+/**
+ * Sends an issued link; one that surely was not sent is taken back before the error goes on. One
+ * SES may have accepted (`email_unconfirmed`) stays: the mail may be in the mailbox, and its link
+ * must work (a second mail with the same link is fine, a dead link is not).
+ */
 async function deliverIssued(
-  deps: Pick<DeliveryDeps, 'gateway' | 'config' | 'mailer' | 'onUndelivered'>,
+  deps: Pick<DeliveryDeps, 'revokeGateway' | 'config' | 'mailer' | 'onUndelivered'>,
   issued: IssuedInvitation,
   recipient: Recipient,
   label: string,
@@ -181,15 +206,11 @@ async function deliverIssued(
   try {
     await deps.mailer.send({ to: recipient.to, ...mail });
   } catch (error) {
-    // Whatever the mailer threw, nobody got this link.
-    const outcome = await revokeIfStillCurrent(deps.gateway, issued).catch(
-      (): UndeliveredOutcome => 'revoke_failed',
-    );
-    deps.onUndelivered?.({
-      userName: issued.userName,
-      errorCode: error instanceof DeliveryError ? error.code : errorName(error),
-      outcome,
-    });
+    if (error instanceof DeliveryError && error.code === 'email_unconfirmed') {
+      deps.onUndelivered?.({ userName: issued.userName, errorCode: error.code, outcome: 'kept' });
+    } else {
+      await takeBack(deps, issued, error);
+    }
     throw error;
   }
   return {
@@ -204,6 +225,22 @@ async function deliverIssued(
  * Untags the identity (and attempt keys) if it is still the one this link's secret matches;
  * leaves a newer one alone. Nothing else of the link exists to remove (see the header).
  */
+/** Takes back a link nobody will receive (if it is still the current one), and says so. */
+async function takeBack(
+  deps: Pick<DeliveryDeps, 'revokeGateway' | 'onUndelivered'>,
+  issued: IssuedInvitation,
+  error: unknown,
+): Promise<void> {
+  const outcome = await revokeIfStillCurrent(deps.revokeGateway, issued).catch(
+    (): UndeliveredOutcome => 'revoke_failed',
+  );
+  deps.onUndelivered?.({
+    userName: issued.userName,
+    errorCode: error instanceof DeliveryError ? error.code : errorName(error),
+    outcome,
+  });
+}
+
 export async function revokeIfStillCurrent(
   gateway: IamGateway,
   issued: IssuedInvitation,

@@ -153,8 +153,11 @@ export function issuedFrom(config: Config, plan: IssuePlan): IssuedInvitation {
 
 /** What a caller may add to the rules: a check of the snapshot's user before anything is written. */
 export interface IssueOptions {
-  /** Throws to refuse this user (nothing is written), e.g. one without an email address. */
-  beforeWrite?: (user: IamUser) => void;
+  /**
+   * Throws to refuse this user (nothing is written), e.g. one without an email address. Told the
+   * link about to be written, so a caller can take it back if a later step fails.
+   */
+  beforeWrite?: (user: IamUser, planned: IssuedInvitation) => void;
 }
 
 /**
@@ -172,7 +175,7 @@ export async function issueInvitation(
   return withProductErrors(async () => {
     const { gateway, config, clock } = deps;
     const plan = planInvitation(config, await liveSnapshot(deps, userName), ttlHours, clock());
-    options.beforeWrite?.(plan.user);
+    options.beforeWrite?.(plan.user, issuedFrom(config, plan));
     // All about the user; the delete of their device settles its own NoSuchEntity.
     await aboutUser(plan.user.userName, async () => {
       await writeIdentity(gateway, plan);

@@ -2,8 +2,9 @@
 // (invitations/issue.ts: planInvitation, writeIdentity, deleteOldDevice, removeStaleKeys; why a
 // snapshot read before the writes keeps every promise: docs/invitation-state.md, "Bulk issue"),
 // then one email per link. A link is mailed only once all three of its steps have landed; one
-// that cannot be mailed (SES refused it, stayed busy, or the run ran out of time) is revoked if it
-// is still current, so nobody holds a link nobody received and the next run tries again.
+// that cannot be mailed (a step failed, SES refused it or stayed busy, or the run ran out of
+// time) is revoked if it is still current, so nobody holds a link nobody received and the next
+// run tries again. One SES may have accepted (its answer lost) stays, and counts as sent.
 //
 //   1. each identity (TagUser), paced, a few users at a time; a renewal first checks live that
 //      the link it replaces is still current (renewal.ts);
@@ -90,7 +91,8 @@ export async function deliverAll(deps: DeliverDeps, candidates: Candidate[]): Pr
       }
       await aboutUser(userName, () => writeIdentity(first, plan));
     } catch (error) {
-      return failed(deps, candidate, 'write', error);
+      // The write may have landed with its answer lost: take the link back if it is current.
+      return takeBack(deps, { candidate, plan }, 'write', error);
     }
     return { candidate, plan };
   });
@@ -149,19 +151,30 @@ export async function deliverAll(deps: DeliverDeps, candidates: Candidate[]): Pr
         }),
       });
     } catch (error) {
+      // SES may have accepted it: the mail may be in the mailbox, so its link must stay valid.
+      if (error instanceof DeliveryError && error.code === 'email_unconfirmed')
+        return sent(deps, step, false);
       return takeBack(deps, step, 'email', error);
     }
-    deps.logger.info(candidate.kind === 'renewal' ? 'reminders.renewed' : 'reminders.invited', {
-      userName,
-      to: maskEmailAddress(candidate.to),
-      expiresAt: plan.record.expiresAt.toISOString(),
-      finishOnly: plan.finishOnly,
-    });
-    return { userName, kind: candidate.kind, result: 'sent' };
+    return sent(deps, step, true);
   });
 }
 
 const isWritten = (step: Step): step is Written => 'plan' in step;
+
+/** A link mailed (`confirmed`: SES said so; otherwise it may have been), counted as sent. */
+function sent(deps: DeliverDeps, { candidate, plan }: Written, confirmed: boolean): Delivered {
+  const event = candidate.kind === 'renewal' ? 'reminders.renewed' : 'reminders.invited';
+  const fields = {
+    userName: plan.user.userName,
+    to: maskEmailAddress(candidate.to),
+    expiresAt: plan.record.expiresAt.toISOString(),
+    finishOnly: plan.finishOnly,
+  };
+  if (confirmed) deps.logger.info(event, fields);
+  else deps.logger.warn(event, { ...fields, confirmed: false });
+  return { userName: plan.user.userName, kind: candidate.kind, result: 'sent' };
+}
 
 /**
  * A written link that will not be mailed: revoked if it is still the user's current one (a newer

@@ -26,6 +26,8 @@ export const LEASE_TAG_PREFIX = `${REMINDERS_TAG_PREFIX}run:`;
 export const DIGEST_TAG_KEY = `${REMINDERS_TAG_PREFIX}digest`;
 /** A lease older than this is a run that died: well past the function's 300 s timeout. */
 export const LEASE_MS = 15 * 60_000;
+/** Time past the run's deadline for removing its own key after a failure (inside the timeout). */
+const CLEAN_UP_GRACE_MS = 10_000;
 
 /** A run's hold on its role's tags. */
 export interface Lease {
@@ -50,13 +52,26 @@ export function roleLedger(roleTags: IamRoleTags, roleName: string): Ledger {
     async acquire(now) {
       const runId = randomBytes(6).toString('hex');
       const key = `${LEASE_TAG_PREFIX}${runId}`;
-      await roleTags.tag(roleName, { [key]: String(Math.floor(now.getTime() / 1000)) });
+      try {
+        await roleTags.tag(roleName, { [key]: String(Math.floor(now.getTime() / 1000)) });
+      } catch (error) {
+        // The write may have landed with its answer lost: a key left would hold up the next run
+        // (past the run's deadline if need be).
+        await roleTags
+          .withGrace(CLEAN_UP_GRACE_MS)
+          .untag(roleName, [key])
+          .catch(() => undefined);
+        throw error;
+      }
       let tags: Record<string, string>;
       try {
         tags = await roleTags.list(roleName);
       } catch (error) {
         // No run goes on without reading the others' keys; ours must not hold up the next run.
-        await roleTags.untag(roleName, [key]).catch(() => undefined);
+        await roleTags
+          .withGrace(CLEAN_UP_GRACE_MS)
+          .untag(roleName, [key])
+          .catch(() => undefined);
         throw error;
       }
       const others = liveLeases(tags, now).filter((k) => k !== key);
@@ -69,6 +84,7 @@ export function roleLedger(roleTags: IamRoleTags, roleName: string): Ledger {
         (k) => k.startsWith(LEASE_TAG_PREFIX) && !liveLeases(lease.tags, now).includes(k),
       );
       await roleTags
+        .withGrace(CLEAN_UP_GRACE_MS)
         .untag(roleName, [`${LEASE_TAG_PREFIX}${lease.runId}`, ...dead])
         .catch(() => undefined);
     },

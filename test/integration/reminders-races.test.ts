@@ -15,7 +15,7 @@ import { consecutiveCodes } from '../support/totp.ts';
 const ON = { AUTO_INVITE: 'true' };
 const NO_LEASE = { REMINDERS_ROLE_NAME: '' };
 
-describe('review: the reminders run under races and faults', () => {
+describe('the reminders run under races and faults', () => {
   const f = useReminders();
   const identityOf = async (userName: string) =>
     invitationIn({ [INVITATION_TAG_KEY]: (await f.userTags(userName))[INVITATION_TAG_KEY] ?? '' });
