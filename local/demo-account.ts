@@ -19,7 +19,7 @@
 // sit outside the force-MFA group: the console's "MFA outside the force-MFA group" list.
 
 import { FORCE_MFA_POLICY_NAME, forceMfaPolicyDocument } from '../infra/force-mfa-policy.ts';
-import type { SeedGroup, SeedMfaDevice, SeedSpec, SeedUser } from './emulator/seed.ts';
+import type { SeedGroup, SeedMfaDevice, SeedRole, SeedSpec, SeedUser } from './emulator/seed.ts';
 import { DEFAULT_ACCOUNT_ID } from './emulator/state.ts';
 
 export const DEMO_ACCOUNT_ALIAS = 'example-corp';
@@ -289,6 +289,25 @@ export const DEMO_SWITCH_ROLES = [
 /** The reminders function's own role, whose tags keep its lease and digest day. */
 export const DEMO_REMINDERS_ROLE = 'mfa-onboarding-reminders';
 
+/** The reminders function's role as a seed: Lambda may assume it, as the stack's may. */
+export function remindersRoleSeed(name = DEMO_REMINDERS_ROLE): SeedRole {
+  return {
+    name,
+    path: '/mfa-onboarding/',
+    trustPolicy: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'lambda.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+        },
+      ],
+    },
+    description: 'The reminders function (its lease and digest day are tags on it)',
+  };
+}
+
 /**
  * A trust policy for the account's users who signed in with MFA or sent a code with AssumeRole:
  * the demo's Developer role, and the roles the tests make in each partition.
@@ -352,21 +371,7 @@ export function demoSeed(
         trustPolicy: mfaTrustPolicy(),
         description: 'Day-to-day development; MFA required',
       },
-      {
-        name: DEMO_REMINDERS_ROLE,
-        path: '/mfa-onboarding/',
-        trustPolicy: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'lambda.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-            },
-          ],
-        },
-        description: 'The reminders function (npm run reminders keeps its lease here)',
-      },
+      remindersRoleSeed(),
     ],
     groups: [
       {

@@ -12,6 +12,7 @@ import { createSesClient } from '../../functions/aws/ses.ts';
 import { loadConfig } from '../../functions/config.ts';
 import { createLogger } from '../../functions/logger.ts';
 import { createReminders } from '../../functions/reminders/run.ts';
+import { remindersRoleSeed } from '../../local/demo-account.ts';
 import { generateAccount } from '../../local/emulator/generate-account.ts';
 import { startEmulator } from '../../local/emulator/http-server.ts';
 import type { SeedSpec } from '../../local/emulator/seed.ts';
@@ -117,21 +118,6 @@ function account(): SeedSpec {
   }
   return {
     ...spec,
-    roles: [
-      {
-        name: ROLE,
-        path: '/mfa-onboarding/',
-        trustPolicy: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'lambda.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-            },
-          ],
-        },
-      },
-    ],
+    roles: [remindersRoleSeed(ROLE)],
   };
 }

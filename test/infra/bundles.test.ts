@@ -17,7 +17,7 @@ import { newApiKey } from '../../functions/admin/api-keys.ts';
 import { DEFAULT_SENDER_EMAIL } from '../../functions/config.ts';
 import { openApiDocument } from '../../functions/openapi/document.ts';
 import { writeZip } from '../../infra/zip.ts';
-import { demoSeed } from '../../local/demo-account.ts';
+import { demoSeed, remindersRoleSeed } from '../../local/demo-account.ts';
 import { useEmulator } from '../support/emulator.ts';
 import { type PackagedStack, packagedStack } from './support/packaged-stack.ts';
 
@@ -407,22 +407,7 @@ describe('the built handlers', () => {
           tags: [{ key: 'email', value: 'nakamura.ken@example.com' }],
         },
       ],
-      roles: [
-        {
-          name: 'RemindersRole',
-          path: '/mfa-onboarding/',
-          trustPolicy: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Principal: { Service: 'lambda.amazonaws.com' },
-                Action: 'sts:AssumeRole',
-              },
-            ],
-          },
-        },
-      ],
+      roles: [remindersRoleSeed('RemindersRole')],
     });
     em.ses.createIdentity('onboarding@example.com', [], { verified: true });
 

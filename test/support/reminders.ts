@@ -15,6 +15,7 @@ import { encodeInvitationTag, newInvitation } from '../../functions/invitations/
 import { createLogger } from '../../functions/logger.ts';
 import { createReminders, type RunSummary } from '../../functions/reminders/run.ts';
 import type { WebhookOptions } from '../../functions/reminders/webhook.ts';
+import { remindersRoleSeed } from '../../local/demo-account.ts';
 import type { SeedSpec, SeedUser } from '../../local/emulator/seed.ts';
 import { type AdminFixture, tokenOf, useAdmin } from './admin.ts';
 
@@ -165,22 +166,7 @@ export function useReminders(): RemindersFixture {
     seedUsers: (users: SeedUser[]) => {
       const spec: SeedSpec = {
         groups: [{ name: GROUP }],
-        roles: [
-          {
-            name: ROLE_NAME,
-            path: '/mfa-onboarding/',
-            trustPolicy: {
-              Version: '2012-10-17',
-              Statement: [
-                {
-                  Effect: 'Allow',
-                  Principal: { Service: 'lambda.amazonaws.com' },
-                  Action: 'sts:AssumeRole',
-                },
-              ],
-            },
-          },
-        ],
+        roles: [remindersRoleSeed(ROLE_NAME)],
         users,
       };
       f.seed(spec);
