@@ -52,31 +52,25 @@ export function roleLedger(roleTags: IamRoleTags, roleName: string): Ledger {
     async acquire(now) {
       const runId = randomBytes(6).toString('hex');
       const key = `${LEASE_TAG_PREFIX}${runId}`;
-      try {
-        await roleTags.tag(roleName, { [key]: String(Math.floor(now.getTime() / 1000)) });
-      } catch (error) {
-        // The write may have landed with its answer lost: a key left would hold up the next run
-        // (past the run's deadline if need be).
-        await roleTags
+      // Ours must never hold up the next run, past the run's deadline if need be.
+      const dropKey = () =>
+        roleTags
           .withGrace(CLEAN_UP_GRACE_MS)
           .untag(roleName, [key])
           .catch(() => undefined);
-        throw error;
-      }
       let tags: Record<string, string>;
       try {
+        await roleTags.tag(roleName, { [key]: String(Math.floor(now.getTime() / 1000)) });
+        // No run goes on without reading the others' keys.
         tags = await roleTags.list(roleName);
       } catch (error) {
-        // No run goes on without reading the others' keys; ours must not hold up the next run.
-        await roleTags
-          .withGrace(CLEAN_UP_GRACE_MS)
-          .untag(roleName, [key])
-          .catch(() => undefined);
+        // The write may have landed with its answer lost, or the read failed.
+        await dropKey();
         throw error;
       }
       const others = liveLeases(tags, now).filter((k) => k !== key);
       if (others.length === 0) return { runId, tags };
-      await roleTags.untag(roleName, [key]).catch(() => undefined);
+      await dropKey();
       return undefined;
     },
     async release(lease, now) {
