@@ -1,4 +1,4 @@
-// Review: email delivery of onboarding links (POST /v1/invitations and /bulk with "delivery")
+// Email delivery of onboarding links (POST /v1/invitations and /bulk with "delivery")
 // attacked with concurrent requests and injected IAM and SES faults. Each test asserts on IAM's
 // final state (the identity tag, read through the SDK with no fault configured) and on the
 // emulator's mailbox: at most one working link per user, a working link is one somebody was

@@ -1,4 +1,4 @@
-// Review: the scheduled reminders run attacked with concurrent admin and enrollment requests, two
+// The scheduled reminders run attacked with concurrent admin and enrollment requests, two
 // runs at once, and injected IAM, SES and webhook faults. Each test asserts on IAM's final state
 // (identity tags, the run's role tags) and on the emulator's mailbox: at most one working link
 // per user, a renewed chain never renewed again, a revoke or enrollment never undone, the lease
