@@ -136,23 +136,7 @@ export function onboardingStatements(): Json[] {
  * (enforcement and MFA reset), and emailing links from the sender (`"delivery"`). */
 export function adminStatements(): Json[] {
   return [
-    {
-      Sid: 'AccountWideListing',
-      Effect: 'Allow',
-      // These take no resource: `*` is the only form IAM accepts. All read-only.
-      // GetAccountAuthorizationDetails gives every user's tags and groups in a few calls (the
-      // report's exemptions and invitations); it can also read every policy in the account, and
-      // no condition key narrows its Filter: docs/security.md §1 weighs that.
-      Action: [
-        'iam:ListUsers',
-        'iam:GetAccountAuthorizationDetails',
-        'iam:ListVirtualMFADevices',
-        'iam:GenerateCredentialReport',
-        'iam:GetCredentialReport',
-        'iam:ListAccountAliases',
-      ],
-      Resource: '*',
-    },
+    accountWideListingStatement(),
     {
       Sid: 'ReadAnyUser',
       Effect: 'Allow',
@@ -189,14 +173,7 @@ export function adminStatements(): Json[] {
       Action: ['iam:AddUserToGroup'],
       Resource: sub(ARNS.forceMfaGroup),
     },
-    {
-      Sid: 'SendEmailFromTheSenderOnly',
-      Effect: 'Allow',
-      // Onboarding links by email (functions/delivery/email.ts): one SendEmail per link.
-      Action: ['ses:SendEmail'],
-      Resource: senderIdentities(),
-      Condition: fromTheSenderOnly,
-    },
+    sendEmailStatement(),
     logStatement('admin'),
   ];
 }
@@ -253,21 +230,7 @@ export const SERVICE_ROLES_ARN =
  * tags are remindersOwnRoleStatements, a policy of their own. */
 export function remindersStatements(): Json[] {
   return [
-    {
-      Sid: 'AccountWideListing',
-      Effect: 'Allow',
-      // These take no resource: `*` is the only form IAM accepts. All read-only; the scan's
-      // (functions/compliance/scan.ts), and ListAccountAliases for the mail's account label.
-      Action: [
-        'iam:ListUsers',
-        'iam:GetAccountAuthorizationDetails',
-        'iam:ListVirtualMFADevices',
-        'iam:GenerateCredentialReport',
-        'iam:GetCredentialReport',
-        'iam:ListAccountAliases',
-      ],
-      Resource: '*',
-    },
+    accountWideListingStatement(),
     {
       Sid: 'ReadUsersUnderPath',
       Effect: 'Allow',
@@ -291,14 +254,7 @@ export function remindersStatements(): Json[] {
       Condition: serviceTagsOnly,
     },
     deleteOwnDevicesStatement(),
-    {
-      Sid: 'SendEmailFromTheSenderOnly',
-      Effect: 'Allow',
-      // One SendEmail per link (functions/reminders/deliver.ts).
-      Action: ['ses:SendEmail'],
-      Resource: senderIdentities(),
-      Condition: fromTheSenderOnly,
-    },
+    sendEmailStatement(),
     logStatement('reminders'),
   ];
 }
@@ -331,6 +287,40 @@ export function remindersOwnRoleStatements(): Json[] {
 // --- end reminders ---------------------------------------------------------------------------
 
 /** IAM refuses to delete an assigned device (DeleteConflict), so this removes no one's MFA. */
+/**
+ * The compliance scan's account-wide listings (functions/compliance/scan.ts), with
+ * ListAccountAliases for the account's label. These take no resource: `*` is the only form IAM
+ * accepts. All read-only. GetAccountAuthorizationDetails gives every user's tags and groups in a
+ * few calls (exemptions and invitations); it can also read every policy in the account, and no
+ * condition key narrows its Filter: docs/security.md §1 weighs that.
+ */
+function accountWideListingStatement(): Json {
+  return {
+    Sid: 'AccountWideListing',
+    Effect: 'Allow',
+    Action: [
+      'iam:ListUsers',
+      'iam:GetAccountAuthorizationDetails',
+      'iam:ListVirtualMFADevices',
+      'iam:GenerateCredentialReport',
+      'iam:GetCredentialReport',
+      'iam:ListAccountAliases',
+    ],
+    Resource: '*',
+  };
+}
+
+/** Onboarding links by email (functions/delivery/email.ts): SendEmail from the sender alone. */
+function sendEmailStatement(): Json {
+  return {
+    Sid: 'SendEmailFromTheSenderOnly',
+    Effect: 'Allow',
+    Action: ['ses:SendEmail'],
+    Resource: senderIdentities(),
+    Condition: fromTheSenderOnly,
+  };
+}
+
 function deleteOwnDevicesStatement(): Json {
   return {
     Sid: 'DeleteOwnUnassignedMfaDevices',
