@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { ChatInbox } from './chat.ts';
+import { credentialScope } from './credential-scope.ts';
 import { AwsError } from './errors.ts';
 import {
   CallCounter,
@@ -283,7 +284,7 @@ export class Emulator {
 
   /** The access key id in the SigV4 `Credential=` scope names the caller. */
   private callerOf(partition: Partition, authorization: string | undefined): Caller {
-    const keyId = /Credential=([^/,\s]+)\//.exec(authorization ?? '')?.[1];
+    const keyId = credentialScope(authorization)?.accessKeyId;
     if (keyId) {
       const session = this.sessionsOf(partition).get(keyId);
       if (session) return session;
@@ -324,7 +325,7 @@ function outcomeOf(response: QueryResponse): string {
 }
 
 function versionFromScope(authorization: string | undefined): string | undefined {
-  const service = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(authorization ?? '')?.[1];
+  const service = credentialScope(authorization)?.service;
   if (service === 'sts') return STS_VERSION;
   if (service === 'iam') return IAM_VERSION;
   return undefined;

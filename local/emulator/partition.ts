@@ -2,6 +2,7 @@
 // allows. Each partition is a separate world with its own accounts (docs/iam-facts.md §10
 // "Partitions"); the emulator keeps one account state per partition.
 
+import { credentialScope } from './credential-scope.ts';
 import type { MfaKind } from './state.ts';
 
 export type Partition = 'aws' | 'aws-cn' | 'aws-us-gov';
@@ -25,9 +26,9 @@ export function partitionOfRegion(region: string | undefined): Partition {
   return REGION_PATTERNS.find(([pattern]) => pattern.test(region))?.[1] ?? 'aws';
 }
 
-/** The region of the `Credential=AKID/date/region/service/aws4_request` scope, if signed. */
+/** The region a request was signed for, if it was signed. */
 export function signingRegion(authorization: string | undefined): string | undefined {
-  return /Credential=[^/,\s]+\/\d{8}\/([^/]+)\//.exec(authorization ?? '')?.[1];
+  return credentialScope(authorization)?.region;
 }
 
 export function partitionOfRequest(authorization: string | undefined): Partition {

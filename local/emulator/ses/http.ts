@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Emulator } from '../emulator.ts';
 import { readBody } from '../http-server.ts';
+import { signingRegion } from '../partition.ts';
 import { badRequest, SesError, sesFault } from './errors.ts';
 import { mailboxPage } from './mailbox-page.ts';
 import type { EmailIdentity, SesService, SesSettings } from './service.ts';
@@ -84,7 +85,8 @@ export async function serveSes(
       body,
       query: url.searchParams,
       label: decodeURIComponent(path.exec(url.pathname)?.[1] ?? ''),
-      region: regionOf(req.headers.authorization),
+      // SES names the region in some refusals; unsigned requests are us-east-1's.
+      region: signingRegion(req.headers.authorization) ?? 'us-east-1',
       now: emulator.now(),
     });
   });
@@ -221,11 +223,6 @@ function dkimAttributes(identity: EmailIdentity) {
     NextSigningKeyLength: 'RSA_2048_BIT',
     CurrentSigningKeyLength: 'RSA_2048_BIT',
   };
-}
-
-/** The region of the SigV4 credential scope; SES names it in some refusals. */
-function regionOf(authorization: string | undefined): string {
-  return /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(authorization ?? '')?.[1] ?? 'us-east-1';
 }
 
 async function control(
