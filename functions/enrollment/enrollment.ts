@@ -37,7 +37,7 @@ import { consoleSignInUrl, partitionOfArn } from '../partition.ts';
 import { otpauthUri, qrSvg } from './otpauth.ts';
 import { isInGroup, ownDeviceName, ownSerialNumber } from './own-device.ts';
 import type { Enrolled, EnrollmentStatus, NewDevice } from './schemas.ts';
-import { awsConfigBlock, roleHandovers } from './switch-roles.ts';
+import { awsConfigBlock } from './switch-roles.ts';
 
 export interface AccountInfo {
   accountId: string;
@@ -267,7 +267,7 @@ function nextSteps(
     consoleSignInUrl: consoleSignInUrl(partitionOfArn(userArn), label),
     mfaSerialNumber: serialNumber,
     cliCommand: `aws sts get-session-token --serial-number ${serialNumber} --token-code <code>`,
-    roles: roleHandovers(config.switchRoles),
+    roles: config.switchRoles,
     awsConfig: awsConfigBlock({
       roles: config.switchRoles,
       accountLabel: label,

@@ -12,6 +12,8 @@ export interface SwitchRole {
   label: string;
   /** The `~/.aws/config` profile that assumes it. */
   profile: string;
+  /** The console's Switch Role form, filled in for this role (fixed by the setting). */
+  switchRoleUrl: string;
 }
 
 /** The console cuts a switch-role display name at 64 characters. */
@@ -66,32 +68,18 @@ function switchRole(entry: unknown, index: number, partition: Partition): Switch
     throw new Error(`${at}: label must be 1-${MAX_LABEL_LENGTH} characters`);
   if (profile !== undefined && (typeof profile !== 'string' || !PROFILE_NAME.test(profile)))
     throw new Error(`${at}: profile must be 1-64 of letters, digits and _.-`);
+  const shown = (label as string | undefined)?.trim() ?? defaultLabel(role);
   return {
     roleArn: roleArn as string,
-    label: (label as string | undefined)?.trim() ?? defaultLabel(role),
+    label: shown,
     profile: (profile as string | undefined) ?? defaultProfile(role),
+    switchRoleUrl: switchRoleUrl(role, shown),
   };
 }
 
 const defaultLabel = (role: RoleArnParts) =>
   `${role.roleName} @ ${role.accountId}`.slice(0, MAX_LABEL_LENGTH);
 const defaultProfile = (role: RoleArnParts) => `${role.roleName}-${role.accountId}`;
-
-export interface RoleHandover {
-  roleArn: string;
-  label: string;
-  profile: string;
-  switchRoleUrl: string;
-}
-
-/** Per role, what the page shows: its console link and its profile's name. */
-export function roleHandovers(roles: readonly SwitchRole[]): RoleHandover[] {
-  return roles.map((role) => ({
-    ...role,
-    // parseSwitchRoles only lets valid role ARNs through.
-    switchRoleUrl: switchRoleUrl(parseRoleArn(role.roleArn) as RoleArnParts, role.label),
-  }));
-}
 
 /**
  * The `~/.aws/config` block: a source profile for the user's own access keys, and a profile per

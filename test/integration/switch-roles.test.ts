@@ -34,13 +34,25 @@ describe('SWITCH_ROLES', () => {
 
   it('defaults each label and profile from the role ARN', () => {
     expect(parseSwitchRoles(JSON.stringify([{ roleArn: arn }]), 'aws')).toEqual([
-      { roleArn: arn, label: 'Admin @ 210987654321', profile: 'Admin-210987654321' },
+      {
+        roleArn: arn,
+        label: 'Admin @ 210987654321',
+        profile: 'Admin-210987654321',
+        switchRoleUrl:
+          'https://signin.aws.amazon.com/switchrole?account=210987654321&roleName=ops%2FAdmin&displayName=Admin+%40+210987654321',
+      },
     ]);
   });
 
   it('keeps a given label and profile', () => {
     const roles = [{ roleArn: arn, label: 'Production admin', profile: 'prod-admin' }];
-    expect(parseSwitchRoles(JSON.stringify(roles), 'aws')).toEqual(roles);
+    expect(parseSwitchRoles(JSON.stringify(roles), 'aws')).toEqual([
+      {
+        ...roles[0],
+        switchRoleUrl:
+          'https://signin.aws.amazon.com/switchrole?account=210987654321&roleName=ops%2FAdmin&displayName=Production+admin',
+      },
+    ]);
   });
 
   it('is empty when unset', () => {
